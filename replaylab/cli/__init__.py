@@ -1,0 +1,53 @@
+"""The command line: the only place that prints and exits.
+
+Exit codes: 0 success, 1 a deviation or failed check, 2 bad usage or bad input (one line on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from replaylab.errors import ReplaylabError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Replay a failing LLM/RAG request, bisect its cause, and drill faults.")
+
+# command modules; each adds its commands to `app` when imported
+_COMMAND_MODULES = (
+    "replaylab.cli.core",
+)
+for _mod in _COMMAND_MODULES:
+    importlib.import_module(_mod)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning every ReplaylabError into one line."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app(standalone_mode=False)
+    except ReplaylabError as exc:
+        msg = str(exc).strip() or type(exc).__name__
+        print(f"replaylab: error: {msg}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("replaylab: aborted", file=sys.stderr)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        print("replaylab: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            print(f"replaylab: error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(2)
+        raise

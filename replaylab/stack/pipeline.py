@@ -1,0 +1,210 @@
+"""The stack: corpus -> chunker -> embedder -> index snapshot -> retriever -> assembler ->
+prompt renderer -> generator. Every stage runs live or is held at its recorded value.
+
+`Stack.run` runs one request and returns its trace; `Stack.replay` re-runs a trace with
+variables swapped and stages held. Loaded models, corpora and snapshots are kept for the
+life of the `Stack`, and embeddings are cached on disk, so a warm replay re-embeds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Collection, Mapping
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+from replaylab.config import CorpusSpec, IndexSpec, RunConfig
+from replaylab.errors import ConfigError, ReplayFailed, ReplaylabError
+from replaylab.files import canonical_json
+from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
+from replaylab.stack import assembler
+from replaylab.stack.chunker import Chunk, chunk_corpus
+from replaylab.stack.corpus import Document, GoldenItem, load_corpus
+from replaylab.stack.embedders import EmbeddingCache, get_embedder
+from replaylab.stack.index import Snapshot, build_snapshot, load_snapshot, snapshot_id
+from replaylab.stack.prompts import PromptRegistry
+from replaylab.trace import (
+    GenerationSpan,
+    Golden,
+    ModelRuntime,
+    PromptSpan,
+    RetrievalSpan,
+    RetrievedChunk,
+    Trace,
+    VersionSnapshot,
+)
+from replaylab.workspace import Workspace
+
+Stage = Literal["retrieval", "prompt", "generation"]
+STAGES: tuple[Stage, ...] = ("retrieval", "prompt", "generation")
+
+
+def corpus_snapshot_id(corpus: CorpusSpec, as_of: date | None) -> str:
+    """A readable id of the documents an index was built from."""
+    parts = [corpus.source if corpus.source == "bundled" else f"file:{corpus.source}"]
+    parts += [f"+{b}" for b in corpus.batches]
+    return "".join(parts) + (f"@{as_of.isoformat()}" if as_of else "@latest")
+
+
+def golden_of(item: GoldenItem) -> Golden:
+    return Golden(qid=item.qid, answer=item.answer, aliases=list(item.aliases), doc_ids=list(item.doc_ids),
+                  false_premise=item.false_premise, expected_route=item.route)
+
+
+class Stack:
+    """One process's view of the RAG stack over a workspace."""
+
+    def __init__(self, ws: Workspace | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.ws = ws or Workspace.default()
+        self.ws.root.mkdir(parents=True, exist_ok=True)
+        self.prompts = PromptRegistry(self.ws)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.provider_overrides: dict[str, str] = {}
+        """Requested model -> model a provider actually serves (the silent-version-change seam)."""
+        self._cache: EmbeddingCache | None = None
+        self._snapshots: dict[str, Snapshot] = {}
+        self.stats = {"snapshot_builds": 0, "snapshot_loads": 0}
+
+    # ---- data -------------------------------------------------------------------------
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.ws.cache / "embeddings.sqlite")
+        return self._cache
+
+    def documents(self, corpus: CorpusSpec, as_of: date | None = None) -> list[Document]:
+        return load_corpus(corpus, self.ws, as_of=as_of)
+
+    def chunks(self, corpus: CorpusSpec, index: IndexSpec) -> list[Chunk]:
+        return chunk_corpus(self.documents(corpus, index.as_of), index.chunking)
+
+    def snapshot(self, corpus: CorpusSpec, index: IndexSpec) -> Snapshot:
+        """The index snapshot for this corpus and index spec: from memory, disk, or built."""
+        key = canonical_json([corpus.model_dump(mode="json"), index.model_dump(mode="json")])
+        if key in self._snapshots:
+            return self._snapshots[key]
+        chunks = self.chunks(corpus, index)
+        sid = snapshot_id(embedder=index.embedder, chunking=index.chunking, kind=index.kind, chunks=chunks)
+        if (self.ws.snapshots / sid).exists():
+            snap = load_snapshot(self.ws.snapshots, sid)
+            self.stats["snapshot_loads"] += 1
+        else:
+            embedder = get_embedder(index.embedder)
+            vectors = self.cache.encode(embedder, [c.embed_text() for c in chunks])
+            snap = build_snapshot(root=self.ws.snapshots, embedder=index.embedder, chunking=index.chunking,
+                                  kind=index.kind, chunks=chunks, vectors=vectors, as_of=index.as_of)
+            self.stats["snapshot_builds"] += 1
+        self._snapshots[key] = snap
+        return snap
+
+    # ---- stages -----------------------------------------------------------------------
+    def retrieve(self, question: str, config: RunConfig) -> RetrievalSpan:
+        snap = self.snapshot(config.corpus, config.index)
+        embedder = get_embedder(config.embedder)
+        qvec = self.cache.encode(embedder, [question])
+        hits = snap.search(qvec, config.top_k)
+        chunks = [
+            RetrievedChunk(chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, text=c.text, score=round(s, 6),
+                           source=c.source, ingested_at=c.ingested_at, rank=i)
+            for i, (c, s) in enumerate(hits, 1)
+            if config.min_score is None or s >= config.min_score
+        ]
+        return RetrievalSpan(query=question, top_k=config.top_k, embedder=config.embedder,
+                             index_snapshot=snap.id, chunks=chunks)
+
+    def held_context(self, question: str, config: RunConfig, recorded: Trace | None) -> RetrievalSpan:
+        """The context held at `config.context` chunk ids, looked up in the recording then the index."""
+        assert config.context is not None
+        known: dict[str, RetrievedChunk] = {}
+        if recorded is not None and recorded.retrieval is not None:
+            known = {c.chunk_id: c for c in recorded.retrieval.chunks}
+        snap = self.snapshot(config.corpus, config.index)
+        by_id = {c.chunk_id: c for c in snap.manifest.chunks}
+        out = []
+        for rank, cid in enumerate(config.context, 1):
+            if cid in known:
+                out.append(known[cid].model_copy(update={"rank": rank}))
+            elif cid in by_id:
+                c = by_id[cid]
+                out.append(RetrievedChunk(chunk_id=cid, doc_id=c.doc_id, title=c.title, text=c.text, score=0.0,
+                                          source=c.source, ingested_at=c.ingested_at, rank=rank))
+            else:
+                raise ConfigError(f"Held context names chunk {cid!r}, which is neither in the trace nor in index {snap.id}")
+        return RetrievalSpan(query=question, top_k=len(out), embedder=config.embedder, index_snapshot=snap.id,
+                             chunks=out, held=True)
+
+    # ---- one request ------------------------------------------------------------------
+    def run(self, question: str, config: RunConfig, *, golden: Golden | None = None,
+            recorded: Trace | None = None, holds: Collection[Stage] = (), session_id: str | None = None,
+            tags: Mapping[str, str] | None = None) -> Trace:
+        """Run one request through the stack and return its trace."""
+        holds = set(holds)
+        if holds and recorded is None:
+            raise ConfigError("Holding a stage needs a recorded trace")
+        pv = self.prompts.resolve(config.prompt)
+        if "retrieval" in holds and recorded is not None and recorded.retrieval is not None:
+            retrieval = recorded.retrieval.model_copy(update={"held": True})
+        elif config.context is not None:
+            retrieval = self.held_context(question, config, recorded)
+        else:
+            retrieval = self.retrieve(question, config)
+        if "prompt" in holds and recorded is not None and recorded.prompt is not None:
+            prompt = recorded.prompt
+        else:
+            packed = assembler.assemble(retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer,
+                                        budget=config.context_budget)
+            prompt = PromptSpan(template=pv.template, version=pv.version,
+                                messages=assembler.render(pv, question=question, chunks=packed.chunks),
+                                context_chunk_ids=[c.chunk_id for c in packed.chunks], context_tokens=packed.tokens,
+                                dropped_chunk_ids=[c.chunk_id for c in packed.dropped])
+        served = self.provider_overrides.get(config.model, config.model)
+        generator = get_generator(served)
+        if "generation" in holds and recorded is not None and recorded.generation is not None:
+            generation = recorded.generation
+        else:
+            generation = self._generate(served, config, prompt.messages)
+        effective = config.model_copy(update={"model": generation.model_returned}) if served != config.model else config
+        created = self.clock()
+        tid = hashlib.sha256(f"{question}|{effective.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
+        corpus_id = corpus_snapshot_id(config.corpus, config.index.as_of)
+        return Trace(
+            trace_id=f"tr-{tid}", created_at=created, question=question, session_id=session_id, config=effective,
+            versions=VersionSnapshot(
+                ppv=pv.id, index_snapshot=retrieval.index_snapshot, embedder=config.embedder,
+                corpus_snapshot=corpus_id,
+                mrv=ModelRuntime(requested=config.model, returned=generation.model_returned,
+                                 backend=generator.runtime.get("backend", type(generator).__name__),
+                                 quantization=generator.runtime.get("quantization", ""),
+                                 file_sha256=generator.runtime.get("file_sha256", "")),
+                tav=config.tools or "none",
+            ),
+            retrieval=retrieval, prompt=prompt, generation=generation,
+            golden=golden if golden is not None else (recorded.golden if recorded else None),
+            tags=dict(tags or {}),
+        )
+
+    def _generate(self, model_id: str, config: RunConfig, messages: list[ChatMessage]) -> GenerationSpan:
+        generator = get_generator(model_id)
+        request = GenerationRequest(model=model_id, messages=messages, sampling=config.sampling)
+        start = time.perf_counter()
+        try:
+            result = generator.generate(request)
+        except ReplaylabError:
+            raise
+        except Exception as exc:  # a model backend's own failure: the replay is unresolved
+            raise ReplayFailed(f"Model {model_id} failed: {type(exc).__name__}: {exc}") from exc
+        latency = (time.perf_counter() - start) * 1000
+        return GenerationSpan(model_requested=model_id, model_returned=result.model_returned,
+                              sampling=config.sampling, output=result.output, prompt_tokens=result.prompt_tokens,
+                              completion_tokens=result.completion_tokens, latency_ms=round(latency, 2),
+                              cassette=result.cassette)
+
+    def replay(self, trace: Trace, *, overrides: Mapping[str, Any] | None = None,
+               holds: Collection[Stage] = ()) -> Trace:
+        """Re-run `trace` with variables set to new values and stages held at their recordings."""
+        from replaylab.variables import apply_values
+
+        config = apply_values(trace.config, dict(overrides or {}))
+        return self.run(trace.question, config, recorded=trace, holds=holds, session_id=trace.session_id,
+                        tags=trace.tags)

@@ -1,0 +1,131 @@
+"""Immutable prompt versions and movable labels.
+
+A version (`rag-answer@3`) is written once and never changed; a label (`production`,
+`canary`, any name) points at a version and moves. Moving `production` back is the
+rollback: a configuration change, no code change. The workspace is seeded with the bundled
+versions on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from replaylab.errors import ConfigError
+from replaylab.files import atomic_write_json, atomic_write_text
+from replaylab.workspace import BUNDLED_PROMPTS, Workspace
+
+CHUNK_FORMAT = "[{n}] ({source}, ingested {ingested_at}) {title}: {text}"
+
+
+class PromptVersion(BaseModel):
+    """One immutable prompt version: system rules and a user template."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    template: str
+    version: int
+    system: str
+    user: str
+    """Must contain `{context}` and `{question}`."""
+    note: str = ""
+    created_at: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.template}@{self.version}"
+
+
+class LabelMove(BaseModel):
+    template: str
+    label: str
+    version: int
+    previous: int | None
+    at: str
+
+
+def parse_prompt_id(pid: str) -> tuple[str, str]:
+    """Split `template@version` or `template:label` into its two parts."""
+    for sep in ("@", ":"):
+        if sep in pid:
+            a, b = pid.split(sep, 1)
+            if a and b:
+                return a, b
+    raise ConfigError(f"Prompt {pid!r} is not 'template@version' or 'template:label'")
+
+
+class PromptRegistry:
+    """Prompt versions and labels stored in the workspace."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.root = ws.prompts
+        if not (self.root / "labels.json").exists():
+            self._seed()
+
+    def _seed(self) -> None:
+        for path in sorted(BUNDLED_PROMPTS.glob("*.json")):
+            if path.name == "labels.json":
+                continue
+            pv = PromptVersion.model_validate_json(path.read_text())
+            dest = self.root / pv.template / f"{pv.version}.json"
+            if not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
+        atomic_write_text(self.root / "labels.json", (BUNDLED_PROMPTS / "labels.json").read_text())
+
+    def labels(self) -> dict[str, dict[str, int]]:
+        data: dict[str, dict[str, int]] = json.loads((self.root / "labels.json").read_text())
+        return data
+
+    def versions(self, template: str) -> list[PromptVersion]:
+        """Every version of `template`, oldest first."""
+        out = [self._read(p) for p in (self.root / template).glob("*.json")]
+        return sorted(out, key=lambda v: v.version)
+
+    def templates(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir())
+
+    def _read(self, path: Path) -> PromptVersion:
+        try:
+            return PromptVersion.model_validate_json(path.read_text())
+        except (OSError, ValidationError) as exc:
+            raise ConfigError(f"Prompt file {path} is unreadable: {str(exc).splitlines()[0]}") from None
+
+    def resolve(self, pid: str) -> PromptVersion:
+        """The version named by `template@N` or `template:label`."""
+        template, ref = parse_prompt_id(pid)
+        if "@" not in pid:
+            version = self.labels().get(template, {}).get(ref)
+            if version is None:
+                raise ConfigError(f"Prompt label {pid!r} does not exist. Labels: {self.labels().get(template, {})}")
+            ref = str(version)
+        path = self.root / template / f"{ref}.json"
+        if not path.exists():
+            known = [v.id for v in self.versions(template)] if (self.root / template).exists() else []
+            raise ConfigError(f"Prompt version {template}@{ref} does not exist. Known: {known}")
+        return self._read(path)
+
+    def create(self, *, template: str, system: str, user: str, note: str = "") -> PromptVersion:
+        """Write a new version (the next number); existing versions are never touched."""
+        if "{context}" not in user or "{question}" not in user:
+            raise ConfigError("A prompt's user template must contain {context} and {question}")
+        existing = self.versions(template) if (self.root / template).exists() else []
+        pv = PromptVersion(template=template, version=(existing[-1].version + 1) if existing else 1,
+                           system=system, user=user, note=note,
+                           created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        atomic_write_text(self.root / template / f"{pv.version}.json", pv.model_dump_json(indent=2))
+        return pv
+
+    def move_label(self, *, template: str, label: str, version: int) -> LabelMove:
+        """Point `label` at `version`; returns the move (with the previous version) for the journal."""
+        self.resolve(f"{template}@{version}")
+        labels = self.labels()
+        previous = labels.get(template, {}).get(label)
+        labels.setdefault(template, {})[label] = version
+        atomic_write_json(self.root / "labels.json", labels)
+        return LabelMove(template=template, label=label, version=version, previous=previous,
+                         at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
