@@ -67,6 +67,9 @@ _instances: dict[str, Generator] = {}
 def get_generator(model_id: str) -> Generator:
     """The generator registered as `model_id`, created once per process (weights load once)."""
     if model_id not in _instances:
-        cls = lookup("generator", model_id)
-        _instances[model_id] = cls()
+        backend, sep, target = model_id.partition(":")
+        if sep:  # a parameterised backend, e.g. `openai:gemma-3-270m`
+            _instances[model_id] = lookup("generator", backend)(target)
+        else:
+            _instances[model_id] = lookup("generator", model_id)()
     return _instances[model_id]
