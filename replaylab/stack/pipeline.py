@@ -120,7 +120,9 @@ class Stack:
         if recorded is not None and recorded.retrieval is not None:
             known = {c.chunk_id: c for c in recorded.retrieval.chunks}
         snap = self.snapshot(config.corpus, config.index)
+        # the current corpus first (an oracle context is today's truth), then the served index
         by_id = {c.chunk_id: c for c in snap.manifest.chunks}
+        by_id.update({c.chunk_id: c for c in self.chunks(config.corpus, config.index.model_copy(update={"as_of": None}))})
         out = []
         for rank, cid in enumerate(config.context, 1):
             if cid in known:
