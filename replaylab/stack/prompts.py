@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -67,14 +67,15 @@ class PromptRegistry:
             self._seed()
 
     def _seed(self) -> None:
-        for path in sorted(BUNDLED_PROMPTS.glob("*.json")):
-            if path.name == "labels.json":
-                continue
+        for path in sorted(BUNDLED_PROMPTS.glob("*@*.json")):
             pv = PromptVersion.model_validate_json(path.read_text())
             dest = self.root / pv.template / f"{pv.version}.json"
             if not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)
+        history = BUNDLED_PROMPTS / "label-history.json"
+        if history.exists():
+            atomic_write_text(self.root / "label-history.json", history.read_text())
         atomic_write_text(self.root / "labels.json", (BUNDLED_PROMPTS / "labels.json").read_text())
 
     def labels(self) -> dict[str, dict[str, int]]:
@@ -126,6 +127,27 @@ class PromptRegistry:
         labels = self.labels()
         previous = labels.get(template, {}).get(label)
         labels.setdefault(template, {})[label] = version
-        atomic_write_json(self.root / "labels.json", labels)
-        return LabelMove(template=template, label=label, version=version, previous=previous,
+        move = LabelMove(template=template, label=label, version=version, previous=previous,
                          at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        atomic_write_json(self.root / "label-history.json",
+                          [m.model_dump() for m in [*self.history(), move]])
+        atomic_write_json(self.root / "labels.json", labels)
+        return move
+
+    def history(self) -> list[LabelMove]:
+        """Every label move, oldest first."""
+        path = self.root / "label-history.json"
+        if not path.exists():
+            return []
+        try:
+            return [LabelMove.model_validate(m) for m in json.loads(path.read_text())]
+        except (OSError, ValueError, ValidationError) as exc:
+            raise ConfigError(f"Label history {path} is unreadable: {str(exc).splitlines()[0]}") from None
+
+    def label_as_of(self, template: str, label: str, when: date) -> int | None:
+        """The version `template:label` pointed at at the end of day `when`."""
+        version = None
+        for move in self.history():
+            if move.template == template and move.label == label and move.at[:10] <= when.isoformat():
+                version = move.version
+        return version
