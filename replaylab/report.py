@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from replaylab.bisect import BisectResult
+from replaylab.drill import DrillJournal
 from replaylab.trace import Trace
 
 _CSS = """
@@ -109,3 +110,24 @@ over {len(result.seeds)} seed(s)</p>
 <table><tr><th>phase</th><th>swap</th><th>seed</th><th>outcome</th><th>reason</th></tr>{steps}</table>
 <p class=dim>reproduce: <code>{_e(result.reproduce)}</code></p></body></html>
 """
+
+
+def drill_html(journals: Sequence[DrillJournal]) -> str:
+    """Drill journals as one HTML page."""
+    rows = "".join(
+        f"<tr><td>{_e(j.scenario)}</td><td class={'ok' if j.passed else 'cause'}>{'passed' if j.passed else 'deviated'}</td>"
+        f"<td>{_e(', '.join(j.detected_by))}</td><td>{_e(j.diagnosed_layer or '–')}</td>"
+        f"<td>{_e(', '.join(j.bisect_causes) or '–')}</td><td>{j.recovered}</td><td>{j.elapsed_s:.1f}s</td></tr>"
+        for j in journals
+    )
+    details = ""
+    for j in journals:
+        exp = "".join(f"<tr><td>{_e(e.name)}</td><td>{_e(e.expected)}</td><td>{_e(e.actual)}</td>"
+                      f"<td class={'ok' if e.met else 'cause'}>{'✓' if e.met else '✗'}</td></tr>" for e in j.expectations)
+        steps = "".join(f"<tr><td>{_e(s.name)}</td><td>{s.elapsed_s:.2f}s</td><td><code>{_e(s.detail)}</code></td></tr>"
+                        for s in j.steps)
+        details += (f"<h2>{_e(j.scenario)} — {_e(j.title)}</h2><table>{exp}</table>"
+                    f"<details><summary>journal</summary><table>{steps}</table></details>")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>replaylab drills</title><style>{_CSS}</style>"
+            f"</head><body><h1>Drills</h1><table><tr><th>scenario</th><th>result</th><th>detected by</th><th>layer</th>"
+            f"<th>bisect</th><th>recovered</th><th>time</th></tr>{rows}</table>{details}</body></html>")

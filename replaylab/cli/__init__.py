@@ -21,6 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 _COMMAND_MODULES = (
     "replaylab.cli.core",
     "replaylab.cli.bisect_cmd",
+    "replaylab.cli.drill_cmd",
 )
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod)

@@ -1,0 +1,83 @@
+"""`replaylab drill`: run fault scenarios as chaos drills."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from replaylab.cli import app
+from replaylab.cli._common import base_config, console, get_stack, short
+from replaylab.drill import DrillJournal, run_drill
+from replaylab.errors import ConfigError
+from replaylab.files import atomic_write_text
+from replaylab.scenario import load_scenario, scenario_names
+
+
+def _print_journal(j: DrillJournal) -> None:
+    mark = "[green]PASSED[/green]" if j.passed else f"[red]DEVIATED[/red] ({j.status})"
+    console.print(f"\n[bold]{j.scenario}[/bold] — {j.title}: {mark} in {j.elapsed_s:.1f}s")
+    if j.error:
+        console.print(f"  {j.error}")
+    table = Table(show_header=True, title_justify="left")
+    for col in ("step", "time", "what happened"):
+        table.add_column(col)
+    for s in j.steps:
+        detail = ", ".join(f"{k}={short(json.dumps(v, default=str), 60)}" for k, v in s.detail.items())
+        table.add_row(s.name, f"{s.elapsed_s:.2f}s", detail)
+    console.print(table)
+    exp = Table(show_header=True)
+    for col in ("expectation", "expected", "actual", ""):
+        exp.add_column(col)
+    for e in j.expectations:
+        exp.add_row(e.name, short(str(e.expected), 40), short(str(e.actual), 50), "✓" if e.met else "[red]✗[/red]")
+    console.print(exp)
+
+
+@app.command()
+def drill(
+    scenario: Annotated[str | None, typer.Argument(help="Scenario name (see scenarios/) or path")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Run every scenario")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the journal(s) as JSON")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write an HTML report")] = None,
+) -> None:
+    """Steady state → inject → traffic → detect → diagnose → bisect → rollback → verify. Exit 1 on deviation."""
+    if all_ == (scenario is not None):
+        raise ConfigError("Give one SCENARIO or --all")
+    names = scenario_names() if all_ else [scenario or ""]
+    scenarios = [load_scenario(n) for n in names]
+    stack = get_stack()
+    base = base_config(None)
+    journals: list[DrillJournal] = []
+    start = time.perf_counter()
+    for sc in scenarios:
+        with console.status(f"{sc.name}: starting") as status:
+            journal = run_drill(sc, stack=stack, base=base,
+                                progress=lambda step, sc=sc: status.update(f"{sc.name}: {step}"))
+        journals.append(journal)
+        _print_journal(journal)
+    total = time.perf_counter() - start
+    if len(journals) > 1:
+        summary = Table(title=f"drills: {sum(j.passed for j in journals)}/{len(journals)} passed in {total:.1f}s")
+        for col in ("scenario", "passed", "detected by", "layer", "bisect", "recovered", "time"):
+            summary.add_column(col)
+        for j in journals:
+            summary.add_row(j.scenario, "✓" if j.passed else "[red]✗[/red]", ", ".join(j.detected_by),
+                            j.diagnosed_layer or "–", ", ".join(j.bisect_causes) or "–", "✓" if j.recovered else "✗",
+                            f"{j.elapsed_s:.1f}s")
+        console.print(summary)
+    if json_out:
+        payload = [j.model_dump(mode="json") for j in journals]
+        atomic_write_text(json_out, json.dumps(payload[0] if len(payload) == 1 and not all_ else payload, indent=2))
+        console.print(f"journal written to {json_out}")
+    if html:
+        from replaylab.report import drill_html
+
+        atomic_write_text(html, drill_html(journals))
+        console.print(f"HTML report written to {html}")
+    if any(not j.passed for j in journals):
+        raise typer.Exit(1)

@@ -1,0 +1,245 @@
+"""Drills: steady state -> inject -> run traffic -> detect -> diagnose -> bisect -> roll back
+-> verify, in Chaos Toolkit's vocabulary. The journal is always written; rollbacks always run;
+`deviated` is true when any expectation is not met (the CLI exits 1).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from replaylab.config import RunConfig
+from replaylab.deployment import Deployment
+from replaylab.registry import items, lookup
+from replaylab.scenario import Scenario
+from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.pipeline import Stack
+from replaylab.trace import Trace
+
+Progress = Callable[[str], None]
+
+
+class JournalStep(BaseModel):
+    name: str
+    status: Literal["ok", "failed", "skipped"] = "ok"
+    started_at: datetime
+    elapsed_s: float = 0.0
+    detail: dict[str, Any] = {}
+
+
+class Expectation(BaseModel):
+    name: str
+    expected: Any
+    actual: Any
+    met: bool
+
+
+class DrillJournal(BaseModel):
+    """Everything a drill did and saw; `passed` is false when any expectation deviated."""
+
+    version: Literal[1] = 1
+    scenario: str
+    title: str = ""
+    status: Literal["completed", "aborted", "failed"] = "completed"
+    deviated: bool = False
+    passed: bool = False
+    steady_state_before: float | None = None
+    pass_rate_under_fault: float | None = None
+    affected_failure_rate: float | None = None
+    steady_state_after: float | None = None
+    detected_by: list[str] = []
+    detections: list[dict[str, Any]] = []
+    diagnosed_layer: str | None = None
+    diagnosis_votes: dict[str, int] = {}
+    bisect_causes: list[str] = []
+    bisect: dict[str, Any] | None = None
+    recovered: bool = False
+    rollback_steps: list[str] = []
+    expectations: list[Expectation] = []
+    steps: list[JournalStep] = Field(default_factory=list)
+    failing_trace_ids: list[str] = []
+    elapsed_s: float = 0.0
+    error: str | None = None
+
+
+class _Journal:
+    def __init__(self, journal: DrillJournal, progress: Progress | None) -> None:
+        self.j = journal
+        self.progress = progress
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[dict[str, Any]]:
+        if self.progress:
+            self.progress(name)
+        detail: dict[str, Any] = {}
+        start = time.perf_counter()
+        entry = JournalStep(name=name, started_at=datetime.now(timezone.utc), detail=detail)
+        self.j.steps.append(entry)
+        try:
+            yield detail
+        except BaseException:
+            entry.status = "failed"
+            raise
+        finally:
+            entry.detail = detail
+            entry.elapsed_s = round(time.perf_counter() - start, 3)
+
+
+def select_traffic(scenario: Scenario, golden: Sequence[GoldenItem]) -> list[GoldenItem]:
+    """The seeded steady-state sample plus fixed questions."""
+    pool = [g for g in golden if not scenario.traffic.topics or g.topic in scenario.traffic.topics]
+    rng = random.Random(scenario.traffic.seed)
+    chosen = rng.sample(pool, min(scenario.traffic.sample, len(pool)))
+    by_id = {g.qid: g for g in golden}
+    chosen += [by_id[q] for q in scenario.traffic.qids if q in by_id and by_id[q] not in chosen]
+    return chosen
+
+
+def _rate(traces: Sequence[Trace], verdict: Callable[[Trace], bool]) -> float:
+    return sum(verdict(t) for t in traces) / len(traces) if traces else 0.0
+
+
+def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Progress | None = None,
+              bisect_traces: int = 1, diagnose_traces: int = 5) -> DrillJournal:
+    """Run one drill and return its journal (never raises for a deviation)."""
+    from replaylab.bisect_trace import TraceBisector
+    from replaylab.traffic import passes, run_traffic
+
+    started = time.perf_counter()
+    journal = DrillJournal(scenario=scenario.name, title=scenario.title)
+    jr = _Journal(journal, progress)
+    golden = load_golden()
+    by_id = {g.qid: g for g in golden}
+    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
+    before = Deployment.capture(stack, scenario.baseline_config(base))
+    sample = select_traffic(scenario, golden)
+    injection = None
+    try:
+        with jr.step("steady state before") as d:
+            traces = run_traffic(stack, before, sample)
+            journal.steady_state_before = d["pass_rate"] = _rate(traces, passes)
+            d["requests"] = len(traces)
+        if journal.steady_state_before < scenario.steady_state.min_pass_rate:
+            journal.status = "aborted"
+            journal.error = (f"steady state does not hold before the fault: pass rate "
+                             f"{journal.steady_state_before:.0%} < {scenario.steady_state.min_pass_rate:.0%}; not injected")
+            return _close(journal, scenario, started)
+        with jr.step("method: inject " + scenario.method["kind"]) as d:
+            injection = fault.inject(before, stack=stack, golden=golden)
+            d["notes"] = injection.notes
+            d["affected"] = len(injection.affected_qids)
+        affected = [by_id[q] for q in injection.affected_qids if q in by_id]
+        window_items = sample + [g for g in affected if g not in sample] if scenario.traffic.include_affected else sample
+        with jr.step("baseline window") as d:
+            baseline_traces = run_traffic(stack, injection.before, window_items)
+            d["pass_rate"] = _rate(baseline_traces, passes)
+        with jr.step("traffic under the fault") as d:
+            window = run_traffic(stack, injection.after, window_items)
+            journal.pass_rate_under_fault = d["pass_rate"] = _rate(window, passes)
+            hit = [t for t in window if t.golden and t.golden.qid in set(injection.affected_qids)]
+            journal.affected_failure_rate = d["affected_failure_rate"] = 1 - _rate(hit, passes) if hit else 0.0
+        failing = [t for t in window if not passes(t)]
+        journal.failing_trace_ids = [t.trace_id for t in failing]
+        with jr.step("detect") as d:
+            for name, cls in items("detector"):
+                det = cls().detect(window, baseline_traces, stack=stack)
+                journal.detections.append(det.model_dump(mode="json"))
+                if det.fired:
+                    journal.detected_by.append(name)
+            d["fired"] = journal.detected_by
+        with jr.step("diagnose") as d:
+            journal.diagnosed_layer, journal.diagnosis_votes = _diagnose(stack, failing, window, diagnose_traces)
+            d["layer"] = journal.diagnosed_layer
+            d["votes"] = journal.diagnosis_votes
+        with jr.step("bisect") as d:
+            target = _bisect_target(failing, injection.affected_qids)
+            if target is None:
+                d["skipped"] = "no failing trace to bisect"
+            else:
+                saved = stack.provider_overrides
+                stack.provider_overrides = {}  # the sandbox pins exact model versions
+                try:
+                    stochastic = target.config.sampling.temperature > 0 or injection.before.config.sampling.temperature > 0
+                    result = TraceBisector(stack, target).run(
+                        good=injection.before.config, seeds=list(range(5 if stochastic else 1)), seeded=stochastic)
+                finally:
+                    stack.provider_overrides = saved
+                journal.bisect = result.model_dump(mode="json", exclude={"steps"})
+                journal.bisect_causes = sorted({c.variable for c in result.causes} | {v for g in result.interactions for v in g})
+                d["trace"] = target.trace_id
+                d["causes"] = journal.bisect_causes
+                d["replays"] = result.replays
+    except Exception as exc:  # the journal is always written
+        journal.status = "failed"
+        journal.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if injection is not None:
+            with jr.step("rollbacks") as d:
+                restored = fault.rollback(injection, stack=stack)
+                journal.rollback_steps = d["steps"] = injection.rollback_steps
+                d["restored_equals_before"] = restored == injection.before
+    if injection is not None and journal.status != "failed":
+        with jr.step("steady state after") as d:
+            after = run_traffic(stack, before, sample)
+            journal.steady_state_after = d["pass_rate"] = _rate(after, passes)
+        journal.recovered = (journal.steady_state_after >= scenario.steady_state.min_pass_rate
+                             and Deployment.capture(stack, before.config) == before)
+    return _close(journal, scenario, started)
+
+
+def _bisect_target(failing: Sequence[Trace], affected: Sequence[str]) -> Trace | None:
+    wanted = set(affected)
+    for t in failing:
+        if t.golden and t.golden.qid in wanted:
+            return t
+    return failing[0] if failing else None
+
+
+def _diagnose(stack: Stack, failing: Sequence[Trace], window: Sequence[Trace], limit: int) -> tuple[str | None, dict[str, int]]:
+    """Diagnose failing traces one by one, and the window as a whole for upstream data."""
+    from replaylab.diagnose import diagnose, diagnose_many
+
+    if not failing:
+        return None, {}
+    votes: Counter[str] = Counter()
+    for t in failing[:limit]:
+        votes[diagnose(stack, t).layer] += 1
+    many = diagnose_many(stack, list(window))
+    if many.layer == "upstream_data":
+        return "upstream_data", {**votes, "upstream_data(window)": 1}
+    layer, _ = votes.most_common(1)[0]
+    return layer, dict(votes)
+
+
+def _close(journal: DrillJournal, scenario: Scenario, started: float) -> DrillJournal:
+    exp = scenario.expect
+    checks: list[Expectation] = []
+    if journal.status != "aborted":
+        checks.append(Expectation(name="fault is real (affected failure rate)", expected=f">= {exp.min_failure_rate:.0%}",
+                                  actual=journal.affected_failure_rate,
+                                  met=(journal.affected_failure_rate or 0.0) >= exp.min_failure_rate))
+        for det in exp.detectors:
+            checks.append(Expectation(name=f"detector {det} fires", expected=True, actual=det in journal.detected_by,
+                                      met=det in journal.detected_by))
+        if exp.layer:
+            checks.append(Expectation(name="diagnosis names the layer", expected=exp.layer, actual=journal.diagnosed_layer,
+                                      met=journal.diagnosed_layer == exp.layer))
+        if exp.bisect:
+            checks.append(Expectation(name="bisect names the cause", expected=sorted(exp.bisect),
+                                      actual=journal.bisect_causes, met=sorted(exp.bisect) == journal.bisect_causes))
+        checks.append(Expectation(name="steady state restored after rollback", expected=True, actual=journal.recovered,
+                                  met=journal.recovered))
+    else:
+        checks.append(Expectation(name="steady state holds before the fault", expected=True, actual=False, met=False))
+    journal.expectations = checks
+    journal.deviated = journal.status != "completed" or not all(c.met for c in checks)
+    journal.passed = not journal.deviated
+    journal.elapsed_s = round(time.perf_counter() - started, 3)
+    return journal
