@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replaylab.config import ContextOrder
-from replaylab.stack.prompts import CHUNK_FORMAT, PromptVersion
 from replaylab.models.base import ChatMessage
+from replaylab.stack.prompts import CHUNK_FORMAT, PromptVersion
 from replaylab.stack.tokenizers import token_counter
 from replaylab.trace import RetrievedChunk
 
