@@ -31,13 +31,14 @@ from replaylab.trace import (
     PromptSpan,
     RetrievalSpan,
     RetrievedChunk,
+    RoutingSpan,
     Trace,
     VersionSnapshot,
 )
 from replaylab.workspace import Workspace
 
-Stage = Literal["retrieval", "prompt", "generation"]
-STAGES: tuple[Stage, ...] = ("retrieval", "prompt", "generation")
+Stage = Literal["routing", "retrieval", "prompt", "generation"]
+STAGES: tuple[Stage, ...] = ("routing", "retrieval", "prompt", "generation")
 
 
 def corpus_snapshot_id(corpus: CorpusSpec, as_of: date | None) -> str:
@@ -145,6 +146,19 @@ class Stack:
         if holds and recorded is None:
             raise ConfigError("Holding a stage needs a recorded trace")
         pv = self.prompts.resolve(config.prompt)
+        routing = RoutingSpan()
+        model_id = config.model
+        if "routing" in holds and recorded is not None:
+            routing = recorded.routing
+        elif config.router is not None:
+            from replaylab.agents.router import route  # the routing layer (agents package)
+
+            decision = route(self, question, config)
+            routing = decision.span
+            if decision.answer is not None:  # a tool answered: no retrieval, no generation
+                return self._tool_trace(question, config, pv.id, routing, decision.answer, golden=golden,
+                                        recorded=recorded, session_id=session_id, tags=tags)
+            model_id = decision.model or config.model
         if "retrieval" in holds and recorded is not None and recorded.retrieval is not None:
             retrieval = recorded.retrieval.model_copy(update={"held": True})
         elif config.context is not None:
@@ -160,13 +174,13 @@ class Stack:
                                 messages=assembler.render(pv, question=question, chunks=packed.chunks),
                                 context_chunk_ids=[c.chunk_id for c in packed.chunks], context_tokens=packed.tokens,
                                 dropped_chunk_ids=[c.chunk_id for c in packed.dropped])
-        served = self.provider_overrides.get(config.model, config.model)
+        served = self.provider_overrides.get(model_id, model_id)
         generator = get_generator(served)
         if "generation" in holds and recorded is not None and recorded.generation is not None:
             generation = recorded.generation
         else:
             generation = self._generate(served, config, prompt.messages)
-        effective = config.model_copy(update={"model": generation.model_returned}) if served != config.model else config
+        effective = config.model_copy(update={"model": generation.model_returned}) if served != model_id else config
         created = self.clock()
         tid = hashlib.sha256(f"{question}|{effective.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
         corpus_id = corpus_snapshot_id(config.corpus, config.index.as_of)
@@ -175,15 +189,35 @@ class Stack:
             versions=VersionSnapshot(
                 ppv=pv.id, index_snapshot=retrieval.index_snapshot, embedder=config.embedder,
                 corpus_snapshot=corpus_id,
-                mrv=ModelRuntime(requested=config.model, returned=generation.model_returned,
+                mrv=ModelRuntime(requested=model_id, returned=generation.model_returned,
                                  backend=generator.runtime.get("backend", type(generator).__name__),
                                  quantization=generator.runtime.get("quantization", ""),
                                  file_sha256=generator.runtime.get("file_sha256", "")),
                 tav=config.tools or "none",
             ),
-            retrieval=retrieval, prompt=prompt, generation=generation,
+            routing=routing, retrieval=retrieval, prompt=prompt, generation=generation,
             golden=golden if golden is not None else (recorded.golden if recorded else None),
             tags=dict(tags or {}),
+        )
+
+    def _tool_trace(self, question: str, config: RunConfig, ppv: str, routing: RoutingSpan, answer: str, *,
+                    golden: Golden | None, recorded: Trace | None, session_id: str | None,
+                    tags: Mapping[str, str] | None) -> Trace:
+        """The trace of a request a tool answered directly (no retrieval, no generation)."""
+        created = self.clock()
+        tid = hashlib.sha256(f"{question}|{config.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
+        tool = f"tool:{routing.handler}"
+        index = self.snapshot(config.corpus, config.index).id
+        return Trace(
+            trace_id=f"tr-{tid}", created_at=created, question=question, session_id=session_id, config=config,
+            versions=VersionSnapshot(ppv=ppv, index_snapshot=index, embedder=config.embedder,
+                                     corpus_snapshot=corpus_snapshot_id(config.corpus, config.index.as_of),
+                                     mrv=ModelRuntime(requested=tool, returned=tool, backend="tool"),
+                                     tav=config.tools or "none"),
+            routing=routing,
+            generation=GenerationSpan(model_requested=tool, model_returned=tool, sampling=config.sampling, output=answer,
+                                      prompt_tokens=0, completion_tokens=0, latency_ms=0.0),
+            golden=golden if golden is not None else (recorded.golden if recorded else None), tags=dict(tags or {}),
         )
 
     def _generate(self, model_id: str, config: RunConfig, messages: list[ChatMessage]) -> GenerationSpan:
