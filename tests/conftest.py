@@ -1,0 +1,49 @@
+"""Shared fixtures. Tests by where they run: see tests/README.md."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+DATA = Path(__file__).resolve().parent / "data"
+TINY_CORPUS = DATA / "tiny_corpus.jsonl"
+TINY_GOLDEN = DATA / "tiny_golden.jsonl"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A fresh workspace folder, also set as REPLAYLAB_HOME for code that reads the default."""
+    from replaylab.workspace import Workspace
+
+    monkeypatch.setenv("REPLAYLAB_HOME", str(tmp_path / "ws"))
+    return Workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def tiny_stack(workspace):  # type: ignore[no-untyped-def]
+    """A stack over a fresh workspace."""
+    from replaylab.stack.pipeline import Stack
+
+    return Stack(workspace)
+
+
+@pytest.fixture
+def tiny_config():  # type: ignore[no-untyped-def]
+    """A config over the six-document test corpus with the hashing stand-in embedder (unit tests only)."""
+    from replaylab.config import CorpusSpec, IndexSpec, RunConfig
+
+    return RunConfig(prompt="rag-answer@4", corpus=CorpusSpec(source=str(TINY_CORPUS)),
+                     index=IndexSpec(embedder="hashing-test"), embedder="hashing-test", top_k=3)
+
+
+@pytest.fixture
+def tiny_golden():  # type: ignore[no-untyped-def]
+    from replaylab.stack.corpus import load_golden
+
+    return load_golden(TINY_GOLDEN)
