@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "replaylab.cli.core",
     "replaylab.cli.bisect_cmd",
     "replaylab.cli.drill_cmd",
+    "replaylab.cli.bench_cmd",
 )
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod)
