@@ -27,8 +27,12 @@ from replaylab.variables import apply_values, differing, get_variable, read_valu
 Verdict = Callable[[Trace], RunResult]
 
 
-def resolve_good(spec: str | None, *, stack: Stack, baseline: RunConfig) -> tuple[RunConfig, str]:
-    """The good configuration named by `--good`, and a description of where it came from."""
+def resolve_good(spec: str | None, *, stack: Stack, baseline: RunConfig, bad: RunConfig) -> tuple[RunConfig, str]:
+    """The good configuration named by `--good`, and a description of where it came from.
+
+    `prod@DATE` changes only what labels and the indexing pipeline control (the prompt version
+    `production` pointed at, the index as built that day); everything else is the bad side's.
+    """
     if spec is None:
         return baseline, "the workspace baseline"
     if spec.startswith("prod@"):
@@ -36,12 +40,12 @@ def resolve_good(spec: str | None, *, stack: Stack, baseline: RunConfig) -> tupl
             when = date.fromisoformat(spec[5:])
         except ValueError:
             raise ConfigError(f"--good {spec!r}: expected prod@YYYY-MM-DD") from None
-        template, _ = parse_prompt_id(baseline.prompt)
+        template, _ = parse_prompt_id(bad.prompt)
         version = stack.prompts.label_as_of(template, "production", when)
         if version is None:
             raise ConfigError(f"--good {spec!r}: {template}:production pointed at nothing on {when}")
-        cfg = baseline.model_copy(update={"prompt": f"{template}@{version}",
-                                          "index": baseline.index.model_copy(update={"as_of": when})})
+        cfg = bad.model_copy(update={"prompt": f"{template}@{version}",
+                                     "index": bad.index.model_copy(update={"as_of": when})})
         return cfg, f"production as of {when} ({template}@{version}, index as of {when})"
     path = Path(spec)
     if not path.exists():
@@ -58,9 +62,9 @@ def resolve_good(spec: str | None, *, stack: Stack, baseline: RunConfig) -> tupl
 
 def default_verdict(trace: Trace) -> RunResult:
     """Pass/fail of one replay from the evaluators' gate."""
-    from replaylab.evals import evaluate
+    from replaylab.evals import verdict
 
-    report = evaluate(trace)
+    report = verdict(trace)
     scores = {s.name: s.value for s in report.scores if s.error is None}
     failing = [s for s in report.scores if s.passed is False]
     reason = "; ".join(f"{s.name}: {s.reason}" for s in failing[:2]) or "all gating evaluators pass"

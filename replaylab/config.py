@@ -96,6 +96,11 @@ class RunConfig(_Frozen):
 
 def load_config(path: Path) -> RunConfig:
     """Read a RunConfig from a .json or .yaml file; any problem is one ConfigError line."""
+    return load_partial_config(path, over=None)
+
+
+def load_partial_config(path: Path, *, over: RunConfig | None) -> RunConfig:
+    """Read a config file whose missing fields are taken from `over` (or the defaults)."""
     import json
 
     import yaml
@@ -114,6 +119,8 @@ def load_config(path: Path) -> RunConfig:
         data = data["config"]
     if not isinstance(data, dict):
         raise ConfigError(f"Config {path} is not a mapping of RunConfig fields")
+    if over is not None:
+        data = {**over.model_dump(mode="json"), **data}
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

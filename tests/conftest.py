@@ -10,6 +10,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# one embedding cache for the whole run: every test workspace reuses vectors already computed
+_CACHE_DIR = Path(os.environ.get("REPLAYLAB_TEST_CACHE", Path(__file__).resolve().parent.parent / ".replaylab" / "test-cache"))
+_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("REPLAYLAB_EMBED_CACHE", str(_CACHE_DIR / "embeddings.sqlite"))
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY_CORPUS = DATA / "tiny_corpus.jsonl"

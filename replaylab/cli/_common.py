@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from replaylab.config import RunConfig, load_config
+from replaylab.config import RunConfig, load_config, load_partial_config
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import apply_values, parse_assignment
 
@@ -24,11 +24,11 @@ def get_stack() -> Stack:
     return Stack()
 
 
-def base_config(path: Path | None) -> RunConfig:
-    """A config file, else the workspace's declared baseline."""
+def base_config(path: Path | None, *, over: RunConfig | None = None) -> RunConfig:
+    """A config file, else the workspace's declared baseline (fields it leaves out come from `over`)."""
     if path is not None:
         return load_config(path)
-    return load_config(BASELINE) if BASELINE.exists() else RunConfig()
+    return load_partial_config(BASELINE, over=over or RunConfig())
 
 
 def with_sets(config: RunConfig, sets: list[str] | None) -> tuple[RunConfig, dict[str, Any]]:

@@ -65,7 +65,8 @@ def bisect_cmd(
     """Find the variable(s) whose swap fixes a failing trace, with evidence. Exit 1 if not reproducible."""
     recorded = load_trace(trace)
     stack = get_stack()
-    good_cfg, good_desc = resolve_good(good, stack=stack, baseline=base_config(None))
+    good_cfg, good_desc = resolve_good(good, stack=stack, baseline=base_config(None, over=recorded.config),
+                                       bad=recorded.config)
     stochastic = recorded.config.sampling.temperature > 0 or good_cfg.sampling.temperature > 0
     n = seeds or (5 if stochastic else 1)
     bisector = TraceBisector(stack, recorded)

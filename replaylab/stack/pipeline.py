@@ -9,9 +9,11 @@ life of the `Stack`, and embeddings are cached on disk, so a warm replay re-embe
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 from replaylab.config import CorpusSpec, IndexSpec, RunConfig
@@ -71,7 +73,9 @@ class Stack:
     @property
     def cache(self) -> EmbeddingCache:
         if self._cache is None:
-            self._cache = EmbeddingCache(self.ws.cache / "embeddings.sqlite")
+            # embeddings are pure (keyed by embedder id and text), so workspaces may share one cache
+            shared = os.environ.get("REPLAYLAB_EMBED_CACHE")
+            self._cache = EmbeddingCache(Path(shared) if shared else self.ws.cache / "embeddings.sqlite")
         return self._cache
 
     def documents(self, corpus: CorpusSpec, as_of: date | None = None) -> list[Document]:
