@@ -1,0 +1,169 @@
+"""Label propagation as configuration: readers poll the labels file, no restart, no deploy.
+
+A writer moves a label with `PromptRegistry.move_label` (an atomic rename of
+`labels.json`). Each reader process holds a `LabelStore`: a cached view of that file that it
+re-reads at most once per `poll_interval_s`. The poll interval is the propagation budget:
+a new session sees a moved label within one interval (plus the write itself).
+
+The poll reads the file's content rather than trusting its stat: `labels.json` is a few
+hundred bytes, and two moves inside one coarse mtime tick (ext4 stamps at kernel-tick
+granularity, and a renamed-in inode number can be reused) would look unchanged to stat.
+`measure_propagation` times the delay from `move_label` to a new session seeing the move,
+on a real file, in a temporary copy of the prompt registry.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from replaylab.errors import ConfigError
+from replaylab.stack.prompts import LabelMove, PromptRegistry
+from replaylab.workspace import Workspace
+
+
+class LabelStore:
+    """A reader's view of the prompt labels, refreshed by polling the labels file."""
+
+    def __init__(self, registry: PromptRegistry, *, poll_interval_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if poll_interval_s < 0:
+            raise ConfigError(f"Label poll interval must be >= 0 seconds, not {poll_interval_s}")
+        self.registry = registry
+        self.path = registry.root / "labels.json"
+        self.poll_interval_s = poll_interval_s
+        self.clock = clock
+        self.version = 0
+        """How many changes of the labels file this reader has observed."""
+        self.polls = 0
+        self._raw = b""
+        self._labels: dict[str, dict[str, int]] = {}
+        self._polled_at: float | None = None
+        self.poll(force=True)
+
+    def poll(self, *, force: bool = False) -> bool:
+        """Re-read the labels file if the poll interval has elapsed; True when it changed."""
+        now = self.clock()
+        if not force and self._polled_at is not None and now - self._polled_at < self.poll_interval_s:
+            return False
+        self._polled_at = now
+        self.polls += 1
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"Cannot read prompt labels {self.path}: {exc.strerror or exc}") from None
+        if raw == self._raw:
+            return False
+        try:
+            labels = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"Prompt labels {self.path} are not valid JSON (line {exc.lineno})") from None
+        self._raw, self._labels = raw, labels
+        self.version += 1
+        return True
+
+    def labels(self) -> dict[str, dict[str, int]]:
+        """Every template's labels as this reader currently sees them."""
+        self.poll()
+        return {t: dict(ls) for t, ls in self._labels.items()}
+
+    def get(self, template: str, label: str) -> int | None:
+        """The version `template:label` points at for this reader, or None."""
+        self.poll()
+        return self._labels.get(template, {}).get(label)
+
+    def resolve(self, template: str, label: str) -> str:
+        """`template@version` for the label, or ConfigError naming the labels that exist."""
+        version = self.get(template, label)
+        if version is None:
+            raise ConfigError(f"Prompt label {template}:{label} does not exist. "
+                              f"Labels: {self._labels.get(template, {})}")
+        return f"{template}@{version}"
+
+    def move(self, *, template: str, label: str, version: int) -> LabelMove:
+        """Move a label (the writer side). Readers, this one included, see it on their next poll."""
+        return self.registry.move_label(template=template, label=label, version=version)
+
+
+class PropagationReport(BaseModel):
+    """How long a moved label took to reach a new session, measured on a real file."""
+
+    poll_interval_ms: float
+    new_session_every_ms: float
+    """How often the measuring reader opened a new session (resolved the label)."""
+    trials: int
+    samples_ms: list[float]
+    """One delay per move: from calling `move_label` to the first new session seeing it."""
+    p50_ms: float
+    max_ms: float
+    missed: int = 0
+    """Moves no session saw within the timeout (ten poll intervals plus one second)."""
+    file: str = "labels.json in a temporary copy of the prompt registry"
+
+
+def measure_propagation(*, poll_interval_s: float = 0.05, trials: int = 5, new_session_every_s: float = 0.001,
+                        template: str = "rag-answer", label: str = "production",
+                        folder: Path | None = None) -> PropagationReport:
+    """Move `template:label` back and forth `trials` times and time when a polling reader sees it.
+
+    A reader thread opens a new session every `new_session_every_s` (resolves the label
+    through a `LabelStore` polling every `poll_interval_s`); the writer moves the label at
+    staggered offsets within the poll cycle, so the samples cover its phase. The registry is
+    a temporary copy (under `folder` if given): a real workspace's labels are never touched.
+    """
+    if trials < 1:
+        raise ConfigError("measure_propagation needs at least one trial")
+    with tempfile.TemporaryDirectory(prefix="replaylab-labels-", dir=folder) as tmp:
+        registry = PromptRegistry(Workspace(Path(tmp)))
+        start = registry.labels().get(template, {}).get(label)
+        versions = [v.version for v in registry.versions(template)]
+        others = [v for v in versions if v != start]
+        if start is None or not others:
+            raise ConfigError(f"Label {template}:{label} needs a second version to move to")
+        store = LabelStore(registry, poll_interval_s=poll_interval_s, clock=time.perf_counter)
+        want: list[int] = [start]
+        seen_at: list[float] = [0.0]
+        seen = threading.Event()
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def new_sessions() -> None:
+            while not stop.is_set():
+                version = store.get(template, label)  # a new session resolves the label
+                with lock:
+                    if version == want[0] and not seen.is_set():
+                        seen_at[0] = time.perf_counter()
+                        seen.set()
+                time.sleep(new_session_every_s)
+
+        reader = threading.Thread(target=new_sessions, name="label-reader", daemon=True)
+        reader.start()
+        samples: list[float] = []
+        missed = 0
+        try:
+            for n in range(trials):
+                target = others[0] if n % 2 == 0 else start
+                time.sleep(poll_interval_s * ((0.13 + 0.37 * n) % 1.0))  # stagger the phase
+                with lock:
+                    want[0] = target
+                    seen.clear()
+                moved_at = time.perf_counter()
+                registry.move_label(template=template, label=label, version=target)
+                if seen.wait(timeout=poll_interval_s * 10 + 1.0):
+                    samples.append(round((seen_at[0] - moved_at) * 1000, 3))
+                else:
+                    missed += 1
+        finally:
+            stop.set()
+            reader.join(timeout=5.0)
+    return PropagationReport(
+        poll_interval_ms=poll_interval_s * 1000, new_session_every_ms=new_session_every_s * 1000, trials=trials,
+        samples_ms=samples, p50_ms=round(statistics.median(samples), 3) if samples else float("nan"),
+        max_ms=max(samples) if samples else float("nan"), missed=missed)
