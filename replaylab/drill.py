@@ -67,6 +67,10 @@ class DrillJournal(BaseModel):
     failing_trace_ids: list[str] = []
     elapsed_s: float = 0.0
     error: str | None = None
+    simulation: dict[str, Any] | None = None
+    """The result of a non-fault runner (prompt rollout, canary, agent loop)."""
+    summary: str = ""
+    """A fixed-width table a runner wants printed (e.g. the three-way rollback comparison)."""
 
 
 class _Journal:
@@ -109,6 +113,8 @@ def _rate(traces: Sequence[Trace], verdict: Callable[[Trace], bool]) -> float:
 def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Progress | None = None,
               bisect_traces: int = 1, diagnose_traces: int = 5) -> DrillJournal:
     """Run one drill and return its journal (never raises for a deviation)."""
+    if scenario.runner != "fault":
+        return _run_simulation(scenario, stack=stack, base=base, progress=progress)
     from replaylab.bisect_trace import TraceBisector
     from replaylab.traffic import passes, run_traffic
 
@@ -240,6 +246,60 @@ def _close(journal: DrillJournal, scenario: Scenario, started: float) -> DrillJo
         checks.append(Expectation(name="steady state holds before the fault", expected=True, actual=False, met=False))
     journal.expectations = checks
     journal.deviated = journal.status != "completed" or not all(c.met for c in checks)
+    journal.passed = not journal.deviated
+    journal.elapsed_s = round(time.perf_counter() - started, 3)
+    return journal
+
+
+def _run_simulation(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Progress | None) -> DrillJournal:
+    """Drills whose method is a simulation: prompt rollout in sessions, canary, agent loop."""
+    started = time.perf_counter()
+    journal = DrillJournal(scenario=scenario.name, title=scenario.title)
+    jr = _Journal(journal, progress)
+    params = {k: v for k, v in scenario.method.items() if k != "kind"}
+    config = scenario.baseline_config(base)
+    met: dict[str, bool] = {}
+    try:
+        with jr.step(f"simulate {scenario.runner}") as d:
+            if scenario.runner == "prompt-rollout":
+                from replaylab.rollout import RolloutSpec, simulate_rollout
+
+                rollout = simulate_rollout(stack, config=config, spec=RolloutSpec.model_validate(params))
+                met = rollout.expectations_met()
+                journal.simulation = rollout.model_dump(mode="json")
+                journal.summary = rollout.table()
+                journal.diagnosed_layer, journal.bisect_causes = "generation", ["prompt"]
+                journal.recovered = met.get("pin_and_drain_serves_no_bad_turn_after_rollback", False)
+            elif scenario.runner == "canary":
+                from replaylab.rollout import CanarySpec, simulate_canary
+
+                canary = simulate_canary(stack, config=config, spec=CanarySpec.model_validate(params))
+                met = canary.expectations_met()
+                journal.simulation = canary.model_dump(mode="json")
+                journal.detected_by = ["canary-gate"] if canary.gate.verdict == "kill" else []
+                journal.recovered = met.get("production_sessions_untouched", True)
+            else:
+                from replaylab.agents.drill import run_agent_loop_drill
+
+                report = run_agent_loop_drill(scenario, stack=stack, base=config)
+                met = report.expectations_met()
+                journal.simulation = report.model_dump(mode="json")
+                journal.summary = report.table()
+                journal.detected_by = list(report.detected_by)
+                journal.diagnosed_layer = report.diagnosed_layer
+                journal.bisect_causes = list(report.bisect_causes)
+                journal.recovered = report.recovered
+            d["expectations"] = met
+    except Exception as exc:  # the journal is always written
+        journal.status = "failed"
+        journal.error = f"{type(exc).__name__}: {exc}"
+    journal.expectations = [Expectation(name=name.replace("_", " "), expected=True, actual=ok, met=ok)
+                            for name, ok in met.items()]
+    for det in scenario.expect.detectors:
+        journal.expectations.append(Expectation(name=f"detector {det} fires", expected=True,
+                                                actual=det in journal.detected_by, met=det in journal.detected_by))
+    journal.deviated = journal.status != "completed" or not journal.expectations or not all(
+        e.met for e in journal.expectations)
     journal.passed = not journal.deviated
     journal.elapsed_s = round(time.perf_counter() - started, 3)
     return journal

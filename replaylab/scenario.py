@@ -76,12 +76,14 @@ class Scenario(_Strict):
     name: str
     title: str
     description: str
+    runner: Literal["fault", "prompt-rollout", "canary", "agent-loop"] = "fault"
+    """`fault`: the standard drill around a registered fault; the others run their own simulation."""
     baseline: dict[str, Any] = {}
     """RunConfig fields on top of the workspace baseline: the good deployment."""
     traffic: Traffic = Traffic()
     steady_state: SteadyState = SteadyState()
     method: dict[str, Any]
-    """The fault: `kind` and its parameters (see `replaylab faults`)."""
+    """The fault (`kind` and its parameters), or the simulation's parameters for other runners."""
     expect: Expectations = Expectations()
     teaching: Teaching
     tags: list[str] = []
@@ -122,7 +124,8 @@ def load_scenario(name_or_path: str, folder: Path = SCENARIO_DIR) -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ScenarioError(f"Scenario {path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-    _check_fault(scenario, path)
+    if scenario.runner == "fault":
+        _check_fault(scenario, path)
     return scenario
 
 

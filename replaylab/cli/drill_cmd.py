@@ -36,6 +36,8 @@ def _print_journal(j: DrillJournal) -> None:
     for e in j.expectations:
         exp.add_row(e.name, short(str(e.expected), 40), short(str(e.actual), 50), "✓" if e.met else "[red]✗[/red]")
     console.print(exp)
+    if j.summary:
+        console.print(j.summary, markup=False, soft_wrap=True)
 
 
 @app.command()
