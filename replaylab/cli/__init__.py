@@ -20,6 +20,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 # command modules; each adds its commands to `app` when imported
 _COMMAND_MODULES = (
     "replaylab.cli.core",
+    "replaylab.cli.analysis",
     "replaylab.cli.bisect_cmd",
     "replaylab.cli.drill_cmd",
     "replaylab.cli.bench_cmd",
@@ -34,7 +35,9 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ReplaylabError as exc:
         msg = str(exc).strip() or type(exc).__name__
         print(f"replaylab: error: {msg}", file=sys.stderr)

@@ -154,6 +154,7 @@ class Stack:
         model_id = config.model
         if "routing" in holds and recorded is not None:
             routing = recorded.routing
+            model_id = recorded.generation.model_requested if recorded.generation else config.model
         elif config.router is not None:
             from replaylab.agents.router import route  # the routing layer (agents package)
 
