@@ -21,6 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 _COMMAND_MODULES = (
     "replaylab.cli.core",
     "replaylab.cli.analysis",
+    "replaylab.cli.models",
     "replaylab.cli.bisect_cmd",
     "replaylab.cli.drill_cmd",
     "replaylab.cli.bench_cmd",
