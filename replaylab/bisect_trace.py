@@ -134,6 +134,7 @@ class TraceBisector:
         self.trace = trace
         self.verdict = verdict or default_verdict
         self.evidence: dict[str, Trace] = {}
+        self.histories: dict[str, list[Any]] = {}
 
     def _run(self, config: RunConfig, seed: int, *, seeded: bool) -> RunResult:
         if seeded:
@@ -168,10 +169,14 @@ class TraceBisector:
 
             chunk_outcome = chunk_outcome_fn
         start = time.perf_counter()
-        result = bisect(good=good_values, bad=bad_values, outcome=outcome, seeds=seeds,
-                        layers={n: get_variable(n).layer for n in names},
-                        histories=histories(self.stack, good, bad), chunks=chunks, chunk_outcome=chunk_outcome,
-                        on_step=on_step)
+        self.histories = histories(self.stack, good, bad)
+        saved, self.stack.provider_overrides = self.stack.provider_overrides, {}  # replays pin exact versions
+        try:
+            result = bisect(good=good_values, bad=bad_values, outcome=outcome, seeds=seeds,
+                            layers={n: get_variable(n).layer for n in names}, histories=self.histories,
+                            chunks=chunks, chunk_outcome=chunk_outcome, on_step=on_step)
+        finally:
+            self.stack.provider_overrides = saved
         result.elapsed_s = round(time.perf_counter() - start, 3)
         result.rollback = rollback_for(result, good=good, bad=bad, stack=self.stack)
         return result

@@ -161,7 +161,8 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
                     journal.detected_by.append(name)
             d["fired"] = journal.detected_by
         with jr.step("diagnose") as d:
-            journal.diagnosed_layer, journal.diagnosis_votes = _diagnose(stack, failing, window, diagnose_traces)
+            journal.diagnosed_layer, journal.diagnosis_votes = _diagnose(stack, failing, window, diagnose_traces,
+                                                                         good=injection.before.config)
             d["layer"] = journal.diagnosed_layer
             d["votes"] = journal.diagnosis_votes
         with jr.step("bisect") as d:
@@ -169,14 +170,9 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
             if target is None:
                 d["skipped"] = "no failing trace to bisect"
             else:
-                saved = stack.provider_overrides
-                stack.provider_overrides = {}  # the sandbox pins exact model versions
-                try:
-                    stochastic = target.config.sampling.temperature > 0 or injection.before.config.sampling.temperature > 0
-                    result = TraceBisector(stack, target).run(
-                        good=injection.before.config, seeds=list(range(5 if stochastic else 1)), seeded=stochastic)
-                finally:
-                    stack.provider_overrides = saved
+                stochastic = target.config.sampling.temperature > 0 or injection.before.config.sampling.temperature > 0
+                result = TraceBisector(stack, target).run(
+                    good=injection.before.config, seeds=list(range(5 if stochastic else 1)), seeded=stochastic)
                 journal.bisect = result.model_dump(mode="json", exclude={"steps"})
                 journal.bisect_causes = sorted({c.variable for c in result.causes} | {v for g in result.interactions for v in g})
                 d["trace"] = target.trace_id
@@ -208,7 +204,8 @@ def _bisect_target(failing: Sequence[Trace], affected: Sequence[str]) -> Trace |
     return failing[0] if failing else None
 
 
-def _diagnose(stack: Stack, failing: Sequence[Trace], window: Sequence[Trace], limit: int) -> tuple[str | None, dict[str, int]]:
+def _diagnose(stack: Stack, failing: Sequence[Trace], window: Sequence[Trace], limit: int, *,
+              good: RunConfig | None = None) -> tuple[str | None, dict[str, int]]:
     """Diagnose failing traces one by one, and the window as a whole for upstream data."""
     from replaylab.diagnose import diagnose, diagnose_many
 
@@ -216,7 +213,7 @@ def _diagnose(stack: Stack, failing: Sequence[Trace], window: Sequence[Trace], l
         return None, {}
     votes: Counter[str] = Counter()
     for t in failing[:limit]:
-        votes[diagnose(stack, t).layer] += 1
+        votes[diagnose(stack, t, good=good).layer] += 1
     many = diagnose_many(stack, list(window))
     if many.layer == "upstream_data":
         return "upstream_data", {**votes, "upstream_data(window)": 1}

@@ -29,8 +29,9 @@ _BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
     "generator": ("replaylab.models.reader", "replaylab.models.llama", "replaylab.models.openai_http"),
     "evaluator": ("replaylab.evals",),
     "fault": ("replaylab.faults",),
-    "detector": ("replaylab.detectors",),
+    "detector": ("replaylab.detectors", "replaylab.agents.detectors"),
     "tool": ("replaylab.agents.tools",),
+    "router": ("replaylab.agents.router",),
 }
 _loaded: set[str] = set()
 

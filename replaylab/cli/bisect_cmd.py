@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -17,7 +18,15 @@ from replaylab.files import atomic_write_text
 from replaylab.trace import load_trace
 
 
-def print_result(result: BisectResult, *, good_desc: str) -> None:
+def value_change(good: object, bad: object) -> str:
+    """`good → bad`, showing only the fields that differ when both are mappings."""
+    if isinstance(good, dict) and isinstance(bad, dict):
+        keys = [k for k in sorted(set(good) | set(bad)) if good.get(k) != bad.get(k)]
+        return ", ".join(f"{k}: {json.dumps(good.get(k))} → {json.dumps(bad.get(k))}" for k in keys)
+    return f"{json.dumps(good)} → {json.dumps(bad)}"
+
+
+def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, list[Any]] | None = None) -> None:
     """The terminal report: verdict, swaps table, causes, rollback."""
     console.print(f"[bold]good reference:[/bold] {good_desc}")
     rep = "reproducible" if result.reproducible else "[red]NOT reproducible[/red]"
@@ -38,12 +47,17 @@ def print_result(result: BisectResult, *, good_desc: str) -> None:
         console.print(table)
     for c in result.causes:
         console.print(f"[bold red]cause:[/bold red] {c.variable} ({c.layer} layer): "
-                      f"{short(str(c.good_value), 70)} → {short(str(c.bad_value), 70)}")
+                      f"{short(value_change(c.good_value, c.bad_value), 140)}")
     for group in result.interactions:
         console.print(f"[bold red]interaction:[/bold red] {', '.join(group)} fail only together")
     for fb in result.first_bad_version:
-        console.print(f"[bold]first bad version[/bold] of {fb.variable}: #{fb.index} {short(str(fb.value), 90)} "
-                      f"(last good #{fb.last_good_index}, {fb.replays} replays)")
+        hist = (histories or {}).get(fb.variable)
+        if hist:
+            console.print(f"[bold]version search[/bold] over {len(hist)} versions of {fb.variable} ({fb.replays} replays): "
+                          f"passes at #{fb.last_good_index}, fails from #{fb.index}: "
+                          f"{short(value_change(hist[fb.last_good_index], fb.value), 120)}")
+        else:
+            console.print(f"[bold]first bad version[/bold] of {fb.variable}: #{fb.index} (last good #{fb.last_good_index})")
     if result.culprit_chunks:
         console.print(f"[bold]culprit chunks:[/bold] {', '.join(result.culprit_chunks)}")
     for step in result.rollback:
@@ -84,7 +98,7 @@ def bisect_cmd(
         result = bisector.run(good=good_cfg, seeds=list(range(n)), seeded=stochastic or seeds is not None,
                               on_step=on_step)
     result.reproduce = reproduce_command(trace, good, seeds)
-    print_result(result, good_desc=good_desc)
+    print_result(result, good_desc=good_desc, histories=bisector.histories)
     if json_out:
         atomic_write_text(json_out, result.model_dump_json(indent=2))
         console.print(f"JSON report written to {json_out}")
