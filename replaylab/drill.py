@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -21,7 +22,7 @@ from replaylab.registry import items, lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
-from replaylab.trace import Trace
+from replaylab.trace import Trace, save_trace
 
 Progress = Callable[[str], None]
 
@@ -65,6 +66,8 @@ class DrillJournal(BaseModel):
     expectations: list[Expectation] = []
     steps: list[JournalStep] = Field(default_factory=list)
     failing_trace_ids: list[str] = []
+    traces_dir: str | None = None
+    """Where the failing traces were saved (the postmortem attaches them)."""
     elapsed_s: float = 0.0
     error: str | None = None
     simulation: dict[str, Any] | None = None
@@ -111,7 +114,7 @@ def _rate(traces: Sequence[Trace], verdict: Callable[[Trace], bool]) -> float:
 
 
 def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Progress | None = None,
-              bisect_traces: int = 1, diagnose_traces: int = 5) -> DrillJournal:
+              diagnose_traces: int = 5, traces_dir: Path | None = None) -> DrillJournal:
     """Run one drill and return its journal (never raises for a deviation)."""
     if scenario.runner != "fault":
         return _run_simulation(scenario, stack=stack, base=base, progress=progress)
@@ -153,6 +156,10 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
             journal.affected_failure_rate = d["affected_failure_rate"] = 1 - _rate(hit, passes) if hit else 0.0
         failing = [t for t in window if not passes(t)]
         journal.failing_trace_ids = [t.trace_id for t in failing]
+        if traces_dir is not None:
+            for t in failing:
+                save_trace(t, traces_dir / f"{t.trace_id}.json")
+            journal.traces_dir = str(traces_dir)
         with jr.step("detect") as d:
             for name, cls in items("detector"):
                 det = cls().detect(window, baseline_traces, stack=stack)

@@ -20,6 +20,8 @@ _MODELS: tuple[tuple[str, str, str], ...] = (
     ("diagnosis", "replaylab.diagnose", "Diagnosis"),
     ("scenario", "replaylab.scenario", "Scenario"),
     ("drill-journal", "replaylab.drill", "DrillJournal"),
+    ("teach-session", "replaylab.teach.game", "SessionRecord"),
+    ("canary-gate-report", "replaylab.canary_gate", "GateReport"),
 )
 
 

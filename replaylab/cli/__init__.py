@@ -25,6 +25,8 @@ _COMMAND_MODULES = (
     "replaylab.cli.bisect_cmd",
     "replaylab.cli.drill_cmd",
     "replaylab.cli.bench_cmd",
+    "replaylab.cli.agents_cmd",
+    "replaylab.cli.teach_cmd",
 )
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod)
@@ -54,7 +56,11 @@ def main() -> None:
     except Exception as exc:  # click usage errors and the like
         import click
 
-        if isinstance(exc, click.ClickException):
+        try:
+            from typer._click.exceptions import ClickException as TyperClickException
+        except ImportError:  # older typer re-uses click's own exceptions
+            TyperClickException = click.ClickException  # noqa: N806
+        if isinstance(exc, click.ClickException | TyperClickException):
             print(f"replaylab: error: {exc.format_message()}", file=sys.stderr)
             sys.exit(2)
         raise

@@ -58,7 +58,8 @@ def drill(
     start = time.perf_counter()
     for sc in scenarios:
         with console.status(f"{sc.name}: starting") as status:
-            journal = run_drill(sc, stack=stack, base=base,
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            journal = run_drill(sc, stack=stack, base=base, traces_dir=stack.ws.runs / "drills" / f"{sc.name}-{stamp}",
                                 progress=lambda step, sc=sc: status.update(f"{sc.name}: {step}"))
         journals.append(journal)
         _print_journal(journal)

@@ -1,0 +1,173 @@
+"""The incident a game day opens on: a scenario's fault, injected into the sandbox stack, with
+the traffic of the fault window recorded as traces. The fault is rolled back when the
+incident closes, always (the context manager's `finally`).
+
+    with open_incident(scenario, stack=stack, base=base) as incident:
+        incident.shown        # the sample of fault-window traces the trainee sees
+        incident.key          # the answer: layer, variables, rollback
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from replaylab.config import RunConfig
+from replaylab.deployment import Deployment
+from replaylab.errors import ScenarioError
+from replaylab.registry import items, lookup
+from replaylab.scenario import Scenario
+from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.pipeline import Stack
+from replaylab.trace import Trace
+from replaylab.variables import read_values
+
+__all__ = ["AnswerKey", "Incident", "open_incident", "sandbox_pins"]
+
+Progress = Callable[[str], None]
+
+
+class AnswerKey(BaseModel):
+    """What a perfect submission names."""
+
+    layer: str
+    variables: list[str]
+    """The variables whose swap fixes the failure (bisect's causes)."""
+    good_values: dict[str, Any]
+    """Each variable's value in the last known-good deployment."""
+    rollback_steps: list[str]
+    """The injector's own undo, in words."""
+
+
+@dataclass
+class Incident:
+    """An injected fault and the traffic recorded under it."""
+
+    scenario: Scenario
+    fault: Any
+    """The fault injector (a FaultBase)."""
+    injection: Any
+    """What the injection did (a replaylab.faults.base.Injection)."""
+    window: list[Trace]
+    """Every request of the fault window."""
+    baseline: list[Trace]
+    """The same requests served by the deployment before the fault."""
+    shown: list[Trace]
+    """The sample the trainee sees, failing and passing mixed."""
+    verdicts: dict[str, bool]
+    """trace id -> passes the evaluators' gate (window and baseline)."""
+    key: AnswerKey
+    detections: list[dict[str, Any]] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def good_config(self) -> RunConfig:
+        """The configuration of the last known-good deployment."""
+        config: RunConfig = self.injection.before.config
+        return config
+
+    def failing(self, traces: list[Trace] | None = None) -> list[Trace]:
+        return [t for t in (self.window if traces is None else traces) if not self.verdicts.get(t.trace_id, True)]
+
+    def pass_rate(self, traces: list[Trace]) -> float:
+        return sum(self.verdicts.get(t.trace_id, False) for t in traces) / len(traces) if traces else 0.0
+
+    def before_of(self, trace: Trace) -> Trace | None:
+        """The baseline trace of the same question (the request before the fault)."""
+        return next((b for b in self.baseline if b.question == trace.question), None)
+
+
+@contextmanager
+def sandbox_pins(stack: Stack) -> Iterator[Stack]:
+    """Sandbox replays pin exact model versions: no provider-side swap while inside."""
+    saved = stack.provider_overrides
+    stack.provider_overrides = {}
+    try:
+        yield stack
+    finally:
+        stack.provider_overrides = saved
+
+
+def _sample(window: list[Trace], verdicts: dict[str, bool], affected: set[str], size: int, seed: int) -> list[Trace]:
+    failing = [t for t in window if not verdicts[t.trace_id]]
+    # the requests the fault was meant to break first: they are what users complain about
+    failing.sort(key=lambda t: (t.golden is None or t.golden.qid not in affected))
+    passing = [t for t in window if verdicts[t.trace_id]]
+    n_fail = min(len(failing), max(1, (size * 3 + 4) // 5))
+    chosen = failing[:n_fail] + passing[: max(0, size - n_fail)]
+    random.Random(seed).shuffle(chosen)
+    return chosen
+
+
+def _answer_key(scenario: Scenario, injection: Any) -> AnswerKey:
+    variables = sorted(scenario.expect.bisect or injection.variables)
+    good = read_values(injection.before.config)
+    return AnswerKey(layer=scenario.expect.layer or injection.layer, variables=variables,
+                     good_values={v: good.get(v) for v in variables}, rollback_steps=list(injection.rollback_steps))
+
+
+def _detect(window: list[Trace], baseline: list[Trace], stack: Stack) -> tuple[list[dict[str, Any]], list[str]]:
+    detections: list[dict[str, Any]] = []
+    fired: list[str] = []
+    for name, cls in items("detector"):
+        try:
+            det = cls().detect(window, baseline, stack=stack)
+        except Exception as exc:  # a broken detector must not end the game day; the debrief says so
+            detections.append({"detector": name, "fired": False, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        data = det.model_dump(mode="json")
+        data.setdefault("detector", name)
+        detections.append(data)
+        if det.fired:
+            fired.append(name)
+    return detections, fired
+
+
+@contextmanager
+def open_incident(scenario: Scenario, *, stack: Stack, base: RunConfig, sample: int = 8, seed: int = 0,
+                  max_affected: int = 24, golden: list[GoldenItem] | None = None,
+                  progress: Progress | None = None) -> Iterator[Incident]:
+    """Inject the scenario's fault, record the fault window, yield the incident, roll back.
+
+    The window is the scenario's traffic plus up to `max_affected` of the questions the fault
+    breaks (a game day needs a realistic mix, not every broken question)."""
+    from replaylab.drill import select_traffic
+    from replaylab.traffic import passes, run_traffic
+
+    if scenario.runner != "fault":
+        raise ScenarioError(f"Scenario {scenario.name} runs the {scenario.runner!r} simulation, not a fault injection: "
+                            "it cannot be played as a game day")
+    say = progress or (lambda _msg: None)
+    golden = golden if golden is not None else load_golden()
+    by_id = {g.qid: g for g in golden}
+    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
+    before = Deployment.capture(stack, scenario.baseline_config(base))
+    traffic = select_traffic(scenario, golden)
+    say("injecting the fault")
+    injection = fault.inject(before, stack=stack, golden=golden)
+    try:
+        affected = [by_id[q] for q in injection.affected_qids if q in by_id]
+        extra = random.Random(seed).sample(affected, min(max_affected, len(affected))) \
+            if scenario.traffic.include_affected else []
+        window_items = traffic + [g for g in extra if g not in traffic]
+        say(f"serving {len(window_items)} requests before the fault")
+        baseline = run_traffic(stack, injection.before, window_items, tags={"window": "before"})
+        say(f"serving {len(window_items)} requests under the fault")
+        window = run_traffic(stack, injection.after, window_items, tags={"window": "incident"})
+        verdicts = {t.trace_id: passes(t) for t in [*baseline, *window]}
+        if all(verdicts[t.trace_id] for t in window):
+            raise ScenarioError(f"Scenario {scenario.name}: no request fails under the fault "
+                                f"({'; '.join(injection.notes)}); there is no incident to teach")
+        say("running the detectors")
+        detections, fired = _detect(window, baseline, stack)
+        shown = _sample(window, verdicts, set(injection.affected_qids), sample, seed)
+        yield Incident(scenario=scenario, fault=fault, injection=injection, window=window, baseline=baseline,
+                       shown=shown, verdicts=verdicts, key=_answer_key(scenario, injection), detections=detections,
+                       fired=fired)
+    finally:
+        fault.rollback(injection, stack=stack)
