@@ -182,8 +182,10 @@ class TraceBisector:
         return result
 
 
-def reproduce_command(trace_path: Path, good: str | None, seeds: int | None) -> str:
+def reproduce_command(trace_path: Path, good: str | None, seeds: int | None, *, live: bool = False) -> str:
     parts = ["replaylab", "bisect", str(trace_path)]
+    if live:
+        parts.append("--live")
     if good:
         parts += ["--good", good]
     if seeds:

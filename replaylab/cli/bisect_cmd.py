@@ -97,7 +97,7 @@ def bisect_cmd(
 
         result = bisector.run(good=good_cfg, seeds=list(range(n)), seeded=stochastic or seeds is not None,
                               on_step=on_step)
-    result.reproduce = reproduce_command(trace, good, seeds)
+    result.reproduce = reproduce_command(trace, good, seeds, live=live)
     print_result(result, good_desc=good_desc, histories=bisector.histories)
     if json_out:
         atomic_write_text(json_out, result.model_dump_json(indent=2))

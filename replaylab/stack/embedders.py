@@ -63,6 +63,7 @@ def _normalise(x: npt.NDArray[Any]) -> Vectors:
 def _sentence_transformer(layers: int | None) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     path = minilm_path()
     try:
         import torch
@@ -70,6 +71,12 @@ def _sentence_transformer(layers: int | None) -> Any:
     except ModuleNotFoundError:
         raise ModelUnavailable(f"sentence-transformers is not installed: {MINILM_PIP}") from None
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
     model = SentenceTransformer(str(path), device="cpu")
     if layers is not None:
         encoder = model[0].auto_model.encoder
