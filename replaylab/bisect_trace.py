@@ -164,8 +164,14 @@ class TraceBisector:
         if self.trace.retrieval and diff & {"corpus", "context"}:
             chunks = [c.chunk_id for c in self.trace.retrieval.chunks]
 
+            all_ids = list(chunks)
+
             def chunk_outcome_fn(ids: Sequence[str], seed: int) -> RunResult:
-                return self._run(bad.model_copy(update={"context": tuple(ids)}), seed, seeded=seeded)
+                # quarantine the removed chunks: retrieval refills the context from the next ranks
+                removed = set(all_ids) - set(ids)
+                wide = self.stack.retrieve(self.trace.question, bad.model_copy(update={"top_k": bad.top_k + len(removed)}))
+                keep = [c.chunk_id for c in wide.chunks if c.chunk_id not in removed][: bad.top_k]
+                return self._run(bad.model_copy(update={"context": tuple(keep)}), seed, seeded=seeded)
 
             chunk_outcome = chunk_outcome_fn
         start = time.perf_counter()

@@ -146,7 +146,12 @@ def _decide(f: Facts, ledger: Ledger) -> tuple[DiagnosisLayer, float, str, list[
             first = ["top_k", "min_score"]
         return "retrieval", 0.9, "No chunk the model saw holds the answer, and the oracle context fixes the " \
             "replay.", first
-    gen_signal = f.model_changed or f.prompt_conflict is not None or f.sycophantic
+    if route_ok and f.context_overflow and f.replay_passed is False:
+        return "retrieval", 0.75, "The assembled context overflows the model's window: it was budgeted with " \
+            "a tokenizer other than the model's own, so the tail passages are cut.", \
+            ["tokenizer", "context_budget"]
+    stochastic = f.temperature > 0 and f.seed_fail_rate is not None and f.seed_fail_rate < 1.0
+    gen_signal = f.model_changed or f.prompt_conflict is not None or f.sycophantic or stochastic
     # a wrong route explains a failing generation unless the expected route fails as well
     gen_ok_route = route_ok or f.route_fix_passed is False
     reproduced = gen_ok_route and f.in_ctx and f.replay_passed is False
@@ -155,9 +160,10 @@ def _decide(f: Facts, ledger: Ledger) -> tuple[DiagnosisLayer, float, str, list[
             return "generation", 0.8, f"The answer is in the context (position {f.answer_pos} of {f.n_placed}) " \
                 "and the model misses it until it is moved first: a position effect.", \
                 ["context_order", "model", "sampling"]
-        first = (["prompt"] if f.prompt_conflict else []) + (["model"] if f.model_changed or f.sycophantic else [])
+        first = (["prompt"] if f.prompt_conflict else []) + (["model"] if f.model_changed or f.sycophantic else []) \
+            + (["sampling"] if stochastic else [])
         return "generation", 0.85, "The context holds the answer and the output is still wrong" + (
-            ", with the oracle context too." if f.oracle_passed is False else "."), [*first, "sampling"]
+            ", with the oracle context too." if f.oracle_passed is False else "."), list(dict.fromkeys([*first, "sampling"]))
     if gen_ok_route and not f.in_ctx and f.oracle_has_answer and f.oracle_passed is False:
         first = ["prompt"] if f.prompt_conflict else ["model"]
         return "generation", 0.75, "The oracle context holds the answer and the replay still fails: the model " \

@@ -98,6 +98,8 @@ class Facts:
     answer_pos: int | None = None
     n_placed: int = 0
     answer_dropped: str | None = None
+    context_overflow: str | None = None
+    """Why the assembled context is larger than its budget in the models' own tokens, if it is."""
     golden_retrieved_rank: int | None = None
     replay_passed: bool | None = None
     oracle_passed: bool | None = None
@@ -269,6 +271,21 @@ def _generation(stack: Stack, trace: Trace, f: Facts, report: EvalReport, settin
                    f"context fails on {fails} of {seeds} other seeds.")
 
 
+def _overflow(trace: Trace) -> str | None:
+    """A context budget counted with another tokenizer than the models' WordPiece, overflowing it."""
+    cfg = trace.config
+    if trace.prompt is None or cfg.tokenizer == "wordpiece":
+        return None
+    from replaylab.stack.tokenizers import token_counter
+
+    user = "\n".join(m.content for m in trace.prompt.messages if m.role == "user")
+    real = token_counter("wordpiece")(user)
+    if real <= cfg.context_budget * 1.1:
+        return None
+    return (f"The context was budgeted at {cfg.context_budget} {cfg.tokenizer} tokens but holds {real} WordPiece "
+            "tokens, the unit the model's window is counted in: the model side cuts what does not fit.")
+
+
 def _context(trace: Trace, f: Facts, report: EvalReport, cf: CounterfactualReport, stack: Stack,
              settings: EvalSettings, ledger: Ledger) -> None:
     g = trace.golden
@@ -294,6 +311,9 @@ def _context(trace: Trace, f: Facts, report: EvalReport, cf: CounterfactualRepor
     else:
         ledger.pro("retrieval", 0.5, f"None of the {f.n_placed} chunks the model saw holds the answer {g.answer!r}.")
         ledger.con("generation", 0.3, "The model never saw the answer, so a correct output was not possible.")
+    f.context_overflow = _overflow(trace)
+    if f.context_overflow:
+        ledger.pro("retrieval", 0.45, f.context_overflow)
     if f.answer_dropped:
         ledger.pro("retrieval", 0.35, f"Retrieved chunk {f.answer_dropped} holds the answer but the assembler "
                    f"dropped it to fit {trace.config.context_budget} {trace.config.tokenizer} tokens.")

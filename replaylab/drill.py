@@ -173,7 +173,8 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
             d["layer"] = journal.diagnosed_layer
             d["votes"] = journal.diagnosis_votes
         with jr.step("bisect") as d:
-            target = _bisect_target(failing, injection.affected_qids)
+            passed_before = {t.golden.qid for t in baseline_traces if t.golden and passes(t)}
+            target = _bisect_target(failing, injection.affected_qids, passed_before)
             if target is None:
                 d["skipped"] = "no failing trace to bisect"
             else:
@@ -203,12 +204,12 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
     return _close(journal, scenario, started)
 
 
-def _bisect_target(failing: Sequence[Trace], affected: Sequence[str]) -> Trace | None:
+def _bisect_target(failing: Sequence[Trace], affected: Sequence[str], passed_before: set[str]) -> Trace | None:
+    """A failing trace the fault broke: affected, and passing in the baseline window."""
     wanted = set(affected)
-    for t in failing:
-        if t.golden and t.golden.qid in wanted:
-            return t
-    return failing[0] if failing else None
+    ranked = sorted(failing, key=lambda t: (not (t.golden and t.golden.qid in passed_before),
+                                            not (t.golden and t.golden.qid in wanted)))
+    return ranked[0] if ranked else None
 
 
 def _diagnose(stack: Stack, failing: Sequence[Trace], window: Sequence[Trace], limit: int, *,

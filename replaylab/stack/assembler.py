@@ -39,19 +39,20 @@ def format_chunk(n: int, chunk: RetrievedChunk) -> str:
 
 
 def assemble(chunks: Sequence[RetrievedChunk], *, order: ContextOrder, tokenizer: str, budget: int) -> Assembled:
-    """Order chunks, then keep them while their formatted text fits `budget` tokens of `tokenizer`."""
+    """Keep the best-ranked chunks whose formatted text fits `budget` tokens of `tokenizer`, then
+    place them by `order` (selection never depends on placement)."""
     count = token_counter(tokenizer)
     kept: list[RetrievedChunk] = []
     dropped: list[RetrievedChunk] = []
     used = 0
-    for chunk in order_chunks(chunks, order):
+    for chunk in sorted(chunks, key=lambda c: c.rank):
         cost = count(format_chunk(len(kept) + 1, chunk))
         if dropped or used + cost > budget:
             dropped.append(chunk)
             continue
         kept.append(chunk)
         used += cost
-    return Assembled(chunks=kept, dropped=dropped, tokens=used)
+    return Assembled(chunks=order_chunks(kept, order), dropped=dropped, tokens=used)
 
 
 def render(prompt: PromptVersion, *, question: str, chunks: Sequence[RetrievedChunk]) -> list[ChatMessage]:
