@@ -39,10 +39,10 @@ demo: $(STAMP) ## bisect the bundled failing trace on the real stack (MiniLM + F
 	$(RL) bisect $(TRACE) --live $(if $(GOOD),--good $(GOOD)) --html bisect-report.html $(ARGS)
 
 test: $(STAMP) ## run the test suite (unit, property, integration, one real-Gemma test)
-	$(PY) -m pytest -m "not slow" $(ARGS)
+	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
 test-slow: $(STAMP) ## run the slow real-LLM tests too
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -q $(ARGS)
 
 lint: $(STAMP) ## ruff and mypy
 	$(VENV)/bin/ruff check replaylab tests

@@ -127,7 +127,8 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
     golden = load_golden()
     by_id = {g.qid: g for g in golden}
     fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
-    before = Deployment.capture(stack, fault.steady_state(scenario.baseline_config(base)))
+    # the fault's own steady state first, then whatever the scenario pins on top
+    before = Deployment.capture(stack, scenario.baseline_config(fault.steady_state(base)))
     sample = select_traffic(scenario, golden)
     injection = None
     try:

@@ -15,7 +15,7 @@ from replaylab.bisect_trace import TraceBisector, reproduce_command, resolve_goo
 from replaylab.cli import app
 from replaylab.cli._common import base_config, console, get_stack, short
 from replaylab.files import atomic_write_text
-from replaylab.trace import load_trace
+from replaylab.trace import Trace, load_trace
 
 
 def value_change(good: object, bad: object) -> str:
@@ -67,6 +67,15 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
     console.print(f"[dim]reproduce: {result.reproduce}[/dim]")
 
 
+def _print_header(t: Trace, path: Path) -> None:
+    out = t.generation.output if t.generation else "(no generation)"
+    console.print(f"[bold]trace[/bold] {t.trace_id} ({path}) at {t.created_at:%Y-%m-%d %H:%M} — model {t.versions.mrv.returned}, "
+                  f"prompt {t.versions.ppv}, index {t.versions.index_snapshot}")
+    console.print(f"[bold]question:[/bold] {t.question}")
+    console.print(f"[bold]answered:[/bold] {short(out, 120)}"
+                  + (f"   [bold]expected:[/bold] {t.golden.answer}" if t.golden else ""))
+
+
 @app.command("bisect")
 def bisect_cmd(
     trace: Annotated[Path, typer.Argument(help="The failing trace (JSON)")],
@@ -78,6 +87,7 @@ def bisect_cmd(
 ) -> None:
     """Find the variable(s) whose swap fixes a failing trace, with evidence. Exit 1 if not reproducible."""
     recorded = load_trace(trace)
+    _print_header(recorded, trace)
     stack = get_stack()
     good_cfg, good_desc = resolve_good(good, stack=stack, baseline=base_config(None, over=recorded.config),
                                        bad=recorded.config)
