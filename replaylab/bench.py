@@ -107,15 +107,20 @@ def replay_counts() -> dict[str, Any]:
         for cause in names:
             good = dict.fromkeys(names, 0)
             bad = dict.fromkeys(names, 1)
-            res = bisect(good=good, bad=bad, outcome=lambda a, s, c=cause: RunResult(passed=a[c] == 0))
+            def one_cause(a: Mapping[str, Any], s: int, c: str = cause) -> RunResult:
+                return RunResult(passed=a[c] == 0)
+
+            res = bisect(good=good, bad=bad, outcome=one_cause)
             worst = max(worst, res.replays)
         per_k[k] = worst
     per_m = {}
     for m in (2, 4, 8, 16, 32, 64):
         hist = list(range(m))
         first = m // 2 if m > 2 else 1
-        res = bisect(good={"x": 0}, bad={"x": m - 1}, outcome=lambda a, s, f=first: RunResult(passed=a["x"] < f),
-                     histories={"x": hist})
+        def first_bad(a: Mapping[str, Any], s: int, f: int = first) -> RunResult:
+            return RunResult(passed=a["x"] < f)
+
+        res = bisect(good={"x": 0}, bad={"x": m - 1}, outcome=first_bad, histories={"x": hist})
         per_m[m] = {"version_search_replays": res.first_bad_version[0].replays if res.first_bad_version else None,
                     "bound": math.ceil(math.log2(m)) + 2}
     return {"single_cause_worst_replays_by_k": per_k, "first_bad_version_by_M": per_m}
@@ -150,7 +155,7 @@ def faiss_at_scale(note: Note, *, n: int = 1_000_000, dim: int = 384, queries: i
     t0 = time.perf_counter()
     _, got = ivf.search(xq, 10)
     out["ivf_search_ms_per_query"] = round(1000 * (time.perf_counter() - t0) / queries, 3)
-    out["ivf_recall_at_10"] = round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, got)])), 3)
+    out["ivf_recall_at_10"] = round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, got, strict=True)])), 3)
     del flat, ivf, xb
     return out
 

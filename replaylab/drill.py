@@ -174,7 +174,7 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
             d["layer"] = journal.diagnosed_layer
             d["votes"] = journal.diagnosis_votes
         with jr.step("bisect") as d:
-            passed_before = {t.golden.qid for t in baseline_traces if t.golden and passes(t)}
+            passed_before = {t.golden.qid for t in baseline_traces if t.golden and t.golden.qid and passes(t)}
             target = _bisect_target(failing, injection.affected_qids, passed_before)
             if target is None:
                 d["skipped"] = "no failing trace to bisect"

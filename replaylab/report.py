@@ -23,6 +23,10 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
+def _outcome(passed: bool | None) -> str:
+    return "pass" if passed else ("fail" if passed is False else "unresolved")
+
+
 def _bars(result: BisectResult) -> str:
     """An inline SVG bar chart: pass rate of bad-with-v-good and good-with-v-bad per variable."""
     rows = result.swaps
@@ -81,7 +85,7 @@ def bisect_html(result: BisectResult, *, trace: Trace, evidence: Mapping[str, Tr
                     if s.phase == "fix" and result.causes and s.name == result.causes[0].variable), None)
     steps = "".join(
         f"<tr><td>{_e(s.phase)}</td><td>{_e(s.name)}</td><td>{s.seed}</td>"
-        f"<td class={'ok' if s.result.passed else 'cause'}>{'pass' if s.result.passed else ('fail' if s.result.passed is False else 'unresolved')}</td>"
+        f"<td class={'ok' if s.result.passed else 'cause'}>{_outcome(s.result.passed)}</td>"
         f"<td>{_e(s.result.reason)}</td></tr>"
         for s in result.steps
     )
@@ -106,7 +110,8 @@ over {len(result.seeds)} seed(s)</p>
 <h2>Rollback</h2><ul>{rollback}</ul>
 <h2>Evidence</h2><div class=cols>{_trace_card("recorded failing trace", trace)}
 {_trace_card("replay with the cause set to its good value", evidence.get(fix_ref or ""))}</div>
-<h2>Every replay ({result.replays} run, {result.cache_hits} memo hits, {result.unresolved} unresolved, {result.elapsed_s:.2f}s)</h2>
+<h2>Every replay ({result.replays} run, {result.cache_hits} memo hits, {result.unresolved} unresolved,
+{result.elapsed_s:.2f}s)</h2>
 <table><tr><th>phase</th><th>swap</th><th>seed</th><th>outcome</th><th>reason</th></tr>{steps}</table>
 <p class=dim>reproduce: <code>{_e(result.reproduce)}</code></p></body></html>
 """

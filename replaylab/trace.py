@@ -138,7 +138,7 @@ class TraceEvent(_Model):
 class Trace(_Model):
     """One recorded request."""
 
-    version: Literal[1] = TRACE_VERSION
+    version: Literal[1] = 1
     trace_id: str
     created_at: datetime
     question: str

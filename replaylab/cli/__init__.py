@@ -56,11 +56,16 @@ def main() -> None:
     except Exception as exc:  # click usage errors and the like
         import click
 
+        kinds: tuple[type[Exception], ...] = (click.ClickException,)
         try:
             from typer._click.exceptions import ClickException as TyperClickException
+
+            kinds += (TyperClickException,)
         except ImportError:  # older typer re-uses click's own exceptions
-            TyperClickException = click.ClickException  # noqa: N806
-        if isinstance(exc, click.ClickException | TyperClickException):
-            print(f"replaylab: error: {exc.format_message()}", file=sys.stderr)
+            pass
+        if isinstance(exc, kinds):
+            formatter = getattr(exc, "format_message", None)
+            message = formatter() if callable(formatter) else str(exc)
+            print(f"replaylab: error: {message}", file=sys.stderr)
             sys.exit(2)
         raise

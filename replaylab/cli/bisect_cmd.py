@@ -69,7 +69,8 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
 
 def _print_header(t: Trace, path: Path) -> None:
     out = t.generation.output if t.generation else "(no generation)"
-    console.print(f"[bold]trace[/bold] {t.trace_id} ({path}) at {t.created_at:%Y-%m-%d %H:%M} — model {t.versions.mrv.returned}, "
+    console.print(f"[bold]trace[/bold] {t.trace_id} ({path}) at {t.created_at:%Y-%m-%d %H:%M} — "
+                  f"model {t.versions.mrv.returned}, "
                   f"prompt {t.versions.ppv}, index {t.versions.index_snapshot}")
     console.print(f"[bold]question:[/bold] {t.question}")
     console.print(f"[bold]answered:[/bold] {short(out, 120)}"
@@ -80,7 +81,8 @@ def _print_header(t: Trace, path: Path) -> None:
 def bisect_cmd(
     trace: Annotated[Path, typer.Argument(help="The failing trace (JSON)")],
     good: Annotated[str | None, typer.Option(help="Good reference: config file, passing trace, or prod@YYYY-MM-DD")] = None,
-    seeds: Annotated[int | None, typer.Option(min=1, max=100, help="Seeds per configuration (default 1 if greedy, else 5)")] = None,
+    seeds: Annotated[int | None, typer.Option(min=1, max=100,
+                                              help="Seeds per configuration (default 1 if greedy, else 5)")] = None,
     live: Annotated[bool, typer.Option(help="Call the model live where the cassette has no recording")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON")] = None,
     html: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report")] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -78,14 +78,14 @@ def replay(
 ) -> None:
     """Re-run a trace, optionally with variables swapped and stages held."""
     recorded = load_trace(trace)
-    holds: list[Stage] = []
+    holds: list[str] = []
     for h in hold or []:
         if h not in STAGES:
             raise ConfigError(f"Unknown stage {h!r} for --hold. Valid: {list(STAGES)}")
-        holds.append(h)  # type: ignore[arg-type]
+        holds.append(h)
     _, values = with_sets(recorded.config, set_)
     with console.status("replaying…"):
-        new = get_stack().replay(recorded, overrides=values, holds=holds)
+        new = get_stack().replay(recorded, overrides=values, holds=cast(list[Stage], holds))
     _show_trace(new, title="replay")
     before = recorded.generation.output if recorded.generation else ""
     after = new.generation.output if new.generation else ""

@@ -59,8 +59,12 @@ def drill(
     for sc in scenarios:
         with console.status(f"{sc.name}: starting") as status:
             stamp = time.strftime("%Y%m%dT%H%M%S")
+
+            def progress(step: str, name: str = sc.name) -> None:
+                status.update(f"{name}: {step}")
+
             journal = run_drill(sc, stack=stack, base=base, traces_dir=stack.ws.runs / "drills" / f"{sc.name}-{stamp}",
-                                progress=lambda step, sc=sc: status.update(f"{sc.name}: {step}"))
+                                progress=progress)
         journals.append(journal)
         _print_journal(journal)
     total = time.perf_counter() - start

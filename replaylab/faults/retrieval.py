@@ -145,9 +145,13 @@ class TokenizationMismatch(FaultBase):
     """The context budget is counted with a cheap tokenizer while the model counts WordPiece.
 
     The budget number is unchanged, so more text is packed than the model's window holds and
-    the model cuts the tail. The steady state it is meaningful against (`baseline_fields`):
-    a small-window model (`sandbox-reader-mini`, 384 WordPiece tokens) and the most relevant
-    chunk placed last, next to the question (`context_order: reverse`).
+    the model cuts the tail. The steady state it is meaningful against (`baseline_fields`): the
+    most relevant chunk placed last, next to the question (`context_order: reverse`), and a
+    WordPiece budget of 1800 that nearly fills `sandbox-reader-1.0`'s 2048-token window (about
+    14 of 25 retrieved chunks). Counted in whitespace words the same budget packs about 20
+    chunks, some 2,500 WordPiece tokens, and the window cuts the best chunk at the tail.
+    (`sandbox-reader-mini`'s 384-token window would show the same cut, but its primacy bias
+    already misses a tail answer in the steady state: about half the baseline fails.)
     """
 
     kind: Literal["tokenization-mismatch"] = "tokenization-mismatch"

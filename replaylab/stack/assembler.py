@@ -27,7 +27,7 @@ def order_chunks(chunks: Sequence[RetrievedChunk], order: ContextOrder) -> list[
     if order == "bury" and len(ranked) > 2:
         rest = ranked[1:]
         mid = len(ranked) // 2
-        return rest[:mid] + [ranked[0]] + rest[mid:]
+        return [*rest[:mid], ranked[0], *rest[mid:]]
     if order == "chronological":
         return sorted(ranked, key=lambda c: (c.ingested_at, c.rank))
     return ranked

@@ -86,10 +86,7 @@ def _read_folder(folder: Path) -> list[Document]:
 
 @lru_cache(maxsize=8)
 def _base_rows(source: str) -> tuple[Document, ...]:
-    if source == "bundled":
-        path = BUNDLED_CORPUS
-    else:
-        path = Path(source)
+    path = BUNDLED_CORPUS if source == "bundled" else Path(source)
     if path.is_dir():
         rows: Sequence[BaseModel] = _read_folder(path)
     elif path.suffix == ".jsonl" and path.exists():

@@ -54,9 +54,10 @@ class Embedder(ABC):
 
 
 def _normalise(x: npt.NDArray[Any]) -> Vectors:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    arr: Vectors = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    out: Vectors = (arr / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -74,14 +75,14 @@ def _sentence_transformer(layers: int | None) -> Any:
     try:
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     except ImportError:
         pass
     model = SentenceTransformer(str(path), device="cpu")
     if layers is not None:
-        encoder = model[0].auto_model.encoder
-        encoder.layer = encoder.layer[:layers]
-        model[0].auto_model.config.num_hidden_layers = layers
+        auto: Any = model[0].auto_model
+        auto.encoder.layer = auto.encoder.layer[:layers]
+        auto.config.num_hidden_layers = layers
     return model
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -57,8 +58,9 @@ def snapshot_id(*, embedder: str, chunking: ChunkingSpec, kind: IndexKind, chunk
     return "idx-" + h.hexdigest()[:16]
 
 
-def _faiss_index(vectors: Vectors, kind: IndexKind) -> faiss.Index:
+def _faiss_index(vectors: Vectors, kind: IndexKind) -> Any:
     n, dim = vectors.shape
+    index: Any
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efSearch = 64
@@ -95,7 +97,7 @@ class Snapshot:
             )
         k = min(k, self.index.ntotal)
         scores, ids = self.index.search(np.ascontiguousarray(query[:1], dtype=np.float32), k)
-        return [(self.manifest.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        return [(self.manifest.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
 
 def build_snapshot(*, root: Path, embedder: str, chunking: ChunkingSpec, kind: IndexKind,

@@ -52,7 +52,8 @@ def test_off_schema_trace(tmp_path):
 
 
 def test_unknown_variable_in_set(good_trace, tmp_path):
-    _one_line_error(_cli("replay", str(good_trace), "--set", "colour=blue", env_home=tmp_path / "ws"), "Unknown variable 'colour'")
+    proc = _cli("replay", str(good_trace), "--set", "colour=blue", env_home=tmp_path / "ws")
+    _one_line_error(proc, "Unknown variable 'colour'")
 
 
 def test_bad_value_in_set(good_trace, tmp_path):
@@ -60,7 +61,8 @@ def test_bad_value_in_set(good_trace, tmp_path):
 
 
 def test_dimension_mismatch(good_trace, tmp_path):
-    _one_line_error(_cli("replay", str(good_trace), "--set", "embedder=hashing-test-128", env_home=tmp_path / "ws"), "128-d")
+    proc = _cli("replay", str(good_trace), "--set", "embedder=hashing-test-128", env_home=tmp_path / "ws")
+    _one_line_error(proc, "128-d")
 
 
 def test_unknown_hold_stage(good_trace, tmp_path):
