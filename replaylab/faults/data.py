@@ -53,7 +53,7 @@ class EtlBadBatch(FaultBase):
     topic: str | None = None
     """The topic whose documents are altered (default: the one with the most golden answers in its documents)."""
     on: date | None = None
-    """Ingestion date of the batch (default: the day after the newest ingestion)."""
+    """Ingestion date of the batch (default: the stack clock's yesterday, after every existing ingestion)."""
     seed: int = 0
     """Salt of the wrong values."""
 
@@ -122,7 +122,7 @@ class PoisonedDocuments(FaultBase):
     source: str = "community-forum"
     """The source the documents arrive from."""
     on: date | None = None
-    """Ingestion date (default: the day after the newest ingestion)."""
+    """Ingestion date (default: the stack clock's yesterday, after every existing ingestion)."""
     seed: int = 0
 
     layer: ClassVar[Layer] = "upstream_data"
