@@ -25,9 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from typing import Any
 
 import replaylab.agents.detectors
 import replaylab.faults.routing  # noqa: F401  (registers the agent-loop fault)
@@ -49,41 +47,18 @@ SESSION_TOKEN_LIMIT = 50_000
 Progress = Callable[[str], None]
 
 
-class AgentLoopReport(BaseModel):
-    """What the agent-loop drill did and saw; `to_journal()` maps it onto a DrillJournal."""
+class AgentLoopReport(DrillJournal):
+    """What the agent-loop drill did and saw: a drill journal plus the guard and cost figures."""
 
-    scenario: str
-    title: str = ""
-    status: Literal["completed", "aborted", "failed"] = "completed"
-    passed: bool = False
-    deviated: bool = False
-    steady_state_before: float | None = None
-    """Share of the window's sessions answered without a guard trip, before the fault."""
-    pass_rate_under_fault: float | None = None
-    affected_failure_rate: float | None = None
-    """Share of the sessions that ask another agent (the ones relying on `context`) that fail under the fault."""
-    steady_state_after: float | None = None
-    detected_by: list[str] = []
-    detections: list[dict[str, Any]] = []
-    diagnosed_layer: str | None = None
     diagnosis_evidence: list[str] = []
-    bisect_causes: list[str] = []
-    bisect: dict[str, Any] | None = None
-    recovered: bool = False
-    rollback_steps: list[str] = []
     guards_on: dict[str, Any] = {}
     """The fault's sessions rerun with the playbook's guards: max steps, max cost, trips by guard, bound kept."""
     weekly_cost_healthy_usd: float | None = None
     weekly_cost_off_usd: float | None = None
     weekly_cost_on_usd: float | None = None
     cost_comparison: str = ""
-    expectations: list[Expectation] = []
     checks: dict[str, bool] = {}
     """Every expectation by key (`detector:<name>` for the detectors)."""
-    steps: list[JournalStep] = []
-    failing_trace_ids: list[str] = []
-    elapsed_s: float = 0.0
-    error: str | None = None
 
     def expectations_met(self) -> dict[str, bool]:
         """Each expectation but the detectors' (the drill adds those from the scenario), by key."""
@@ -103,16 +78,10 @@ class AgentLoopReport(BaseModel):
         return "\n".join([*lines, "", self.cost_comparison])
 
     def to_journal(self) -> DrillJournal:
-        """The drill journal the `drill` command prints, saves and scores."""
-        return DrillJournal(
-            scenario=self.scenario, title=self.title, status=self.status, deviated=self.deviated, passed=self.passed,
-            steady_state_before=self.steady_state_before, pass_rate_under_fault=self.pass_rate_under_fault,
-            affected_failure_rate=self.affected_failure_rate, steady_state_after=self.steady_state_after,
-            detected_by=self.detected_by, detections=self.detections, diagnosed_layer=self.diagnosed_layer,
-            diagnosis_votes={self.diagnosed_layer: 1} if self.diagnosed_layer else {},
-            bisect_causes=self.bisect_causes, bisect=self.bisect, recovered=self.recovered,
-            rollback_steps=self.rollback_steps, expectations=self.expectations, steps=self.steps,
-            failing_trace_ids=self.failing_trace_ids, elapsed_s=self.elapsed_s, error=self.error)
+        """The plain drill journal (the fields every drill has)."""
+        data = self.model_dump(include=set(DrillJournal.model_fields))
+        data["diagnosis_votes"] = {self.diagnosed_layer: 1} if self.diagnosed_layer else {}
+        return DrillJournal.model_validate(data)
 
 
 def _usd(value: float | None) -> str:
