@@ -147,7 +147,8 @@ def faiss_at_scale(note: Note, *, n: int = 1_000_000, dim: int = 384, queries: i
     note("faiss: IVF train + build + search")
     nlist = 1024
     t0 = time.perf_counter()
-    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), nlist, faiss.METRIC_INNER_PRODUCT)
+    quantizer = faiss.IndexFlatIP(dim)
+    ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     ivf.train(xb[rng.choice(n, 64 * nlist, replace=False)])
     ivf.add(xb)
     out["ivf_build_s"] = round(time.perf_counter() - t0, 2)
@@ -158,6 +159,37 @@ def faiss_at_scale(note: Note, *, n: int = 1_000_000, dim: int = 384, queries: i
     out["ivf_recall_at_10"] = round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, got, strict=True)])), 3)
     del flat, ivf, xb
     return out
+
+
+def gemma_bisect_overhead(note: Note) -> dict[str, Any]:
+    """The demo bisect with Gemma in-process and nothing recorded: wall vs live replays x median call."""
+    from statistics import median
+
+    from replaylab.bisect_trace import TraceBisector
+    from replaylab.stack.pipeline import Stack
+    from replaylab.trace import load_trace
+    from replaylab.workspace import Workspace
+
+    trace = load_trace(ROOT / "cassettes" / "demo" / "trace.json")
+    trace = trace.model_copy(update={"config": trace.config.model_copy(update={"model": "gemma-3-270m"})})
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Workspace(Path(tmp)))
+        from replaylab.cli._common import base_config
+
+        good = base_config(None, over=trace.config)
+        note("gemma bisect: warming the index snapshots and the model")
+        stack.run(trace.question, good)
+        note("gemma bisect: every replay live")
+        bisector = TraceBisector(stack, trace)
+        start = time.perf_counter()
+        result = bisector.run(good=good, seeds=[0], seeded=False)
+        wall = time.perf_counter() - start
+    calls = [t.generation.latency_ms / 1000 for t in bisector.evidence.values() if t.generation]
+    med = median(calls) if calls else 0.0
+    bound = 1.2 * result.replays * med
+    return {"live_replays": result.replays, "median_call_s": round(med, 2), "wall_s": round(wall, 2),
+            "target_s (1.2 x replays x median)": round(bound, 2), "within_target": wall <= bound,
+            "causes": [c.variable for c in result.causes]}
 
 
 def peak_memory_mb() -> dict[str, float]:
@@ -175,6 +207,7 @@ def run_bench(note: Note, *, quick: bool = False, live: bool = True) -> dict[str
               "demo (gemma)": ROOT / "cassettes" / "demo" / "trace.json"}
     result["bisect"] = bisect_walls(traces, note, live=live)
     result["throughput"] = replay_throughput(note)
+    result["gemma_bisect"] = gemma_bisect_overhead(note)
     result["faiss"] = faiss_at_scale(note, n=100_000 if quick else 1_000_000)
     result["memory"] = peak_memory_mb()
     result["bench_s"] = round(time.perf_counter() - started, 1)
