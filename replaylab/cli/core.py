@@ -52,10 +52,15 @@ def run(
     config: Annotated[Path | None, typer.Option(help="RunConfig file (.yaml/.json); default: the baseline")] = None,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the trace")] = None,
+    golden_set: Annotated[Path | None, typer.Option("--golden", help="Your golden set (.jsonl); default: bundled")] = None,
 ) -> None:
-    """Run one live request through the stack and write its trace."""
+    """Run one live request through the stack and write its trace.
+
+    Point it at your own documents with `--set corpus=source=PATH` (a folder of .md/.txt or a
+    .jsonl) and at your own golden set with `--golden FILE.jsonl`.
+    """
     cfg, _ = with_sets(base_config(config), set_)
-    golden = {g.qid: g for g in load_golden()}
+    golden = {g.qid: g for g in load_golden(golden_set)}
     item = golden.get(question)
     text = item.question if item else question
     if item is None:
