@@ -19,7 +19,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills serve \
-        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo golden-test canary-gate postmortem scoreboard clean
+        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo golden-test canary-gate postmortem scoreboard experiments clean
 
 help: ## list every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -113,6 +113,9 @@ postmortem: $(STAMP) ## draft an AI postmortem from a bisect/drill JSON: make po
 
 scoreboard: $(STAMP) ## the game-day scoreboard
 	$(RL) teach --scoreboard
+
+experiments: $(STAMP) ## reproduce PoisonedRAG's ASR-by-dose and Lost in the Middle on Gemma 3 270M + the sandbox readers
+	$(RL) experiments --json experiments.json --html experiments.html $(ARGS)
 
 clean: ## remove the workspace caches (.replaylab); keeps .venv
 	rm -rf .replaylab

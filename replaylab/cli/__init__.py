@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "replaylab.cli.bench_cmd",
     "replaylab.cli.agents_cmd",
     "replaylab.cli.teach_cmd",
+    "replaylab.cli.experiments_cmd",
 )
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod)
