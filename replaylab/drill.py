@@ -76,7 +76,9 @@ class DrillJournal(BaseModel):
     """A fixed-width table a runner wants printed (e.g. the three-way rollback comparison)."""
 
 
-class _Journal:
+class JournalRecorder:
+    """Appends timed steps to a journal; a step that raises is marked failed."""
+
     def __init__(self, journal: DrillJournal, progress: Progress | None) -> None:
         self.j = journal
         self.progress = progress
@@ -123,7 +125,7 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
 
     started = time.perf_counter()
     journal = DrillJournal(scenario=scenario.name, title=scenario.title)
-    jr = _Journal(journal, progress)
+    jr = JournalRecorder(journal, progress)
     golden = load_golden()
     by_id = {g.qid: g for g in golden}
     fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
@@ -261,7 +263,7 @@ def _run_simulation(scenario: Scenario, *, stack: Stack, base: RunConfig, progre
     """Drills whose method is a simulation: prompt rollout in sessions, canary, agent loop."""
     started = time.perf_counter()
     journal = DrillJournal(scenario=scenario.name, title=scenario.title)
-    jr = _Journal(journal, progress)
+    jr = JournalRecorder(journal, progress)
     params = {k: v for k, v in scenario.method.items() if k != "kind"}
     config = scenario.baseline_config(base)
     met: dict[str, bool] = {}

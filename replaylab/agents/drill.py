@@ -22,9 +22,7 @@ good value alone is a fix - pin tools-v1 now, turn the guards on for good.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import replaylab.agents.detectors
@@ -34,7 +32,7 @@ from replaylab.agents.loop import AgentRun, GuardConfig, run_session
 from replaylab.bisect import BisectResult, RunResult, bisect
 from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
-from replaylab.drill import DrillJournal, Expectation, JournalStep
+from replaylab.drill import DrillJournal, Expectation, JournalRecorder
 from replaylab.registry import items, lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import load_golden
@@ -102,33 +100,12 @@ def session_questions(n: int, mix: Mapping[str, float] | None = None) -> list[tu
     return out
 
 
-class _Steps:
-    def __init__(self, report: AgentLoopReport, progress: Progress | None) -> None:
-        self.report, self.progress = report, progress
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[dict[str, Any]]:
-        if self.progress:
-            self.progress(name)
-        entry = JournalStep(name=name, started_at=datetime.now(timezone.utc))
-        self.report.steps.append(entry)
-        detail: dict[str, Any] = {}
-        start = time.perf_counter()
-        try:
-            yield detail
-        except BaseException:
-            entry.status = "failed"
-            raise
-        finally:
-            entry.detail, entry.elapsed_s = detail, round(time.perf_counter() - start, 3)
-
-
 def run_agent_loop_drill(scenario: Scenario, stack: Stack, *, base: RunConfig | None = None,
                          progress: Progress | None = None) -> AgentLoopReport:
     """Run the agent-loop drill and return its report (never raises for a deviation)."""
     started = time.perf_counter()
     report = AgentLoopReport(scenario=scenario.name, title=scenario.title)
-    jr = _Steps(report, progress)
+    jr = JournalRecorder(report, progress)
     fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
     config = scenario.baseline_config(base or RunConfig())
     before = Deployment.capture(stack, fault.steady_state(config))
