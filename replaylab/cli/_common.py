@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,9 @@ from replaylab.config import RunConfig, load_config, load_partial_config
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import apply_values, parse_assignment
 
-console = Console(highlight=False)
+# logs and pipes get wide tables instead of Rich's 80-column default (COLUMNS still wins)
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+console = Console(highlight=False, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False)
 
 BASELINE = Path(__file__).resolve().parent.parent / "data" / "baseline.yaml"
