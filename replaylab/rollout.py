@@ -43,7 +43,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from replaylab.config import RunConfig
 from replaylab.errors import ConfigError
-from replaylab.files import atomic_write_json
 from replaylab.sessions import (
     Canary,
     DrainReport,
@@ -75,14 +74,16 @@ class _Spec(BaseModel):
 
 
 def _restore_labels(stack: Stack, original: dict[str, dict[str, int]]) -> None:
-    """Move every label back; drop labels the simulation created (the registry cannot delete one)."""
+    """Move every label back and drop the labels the simulation created."""
     current = stack.prompts.labels()
     for template, labels in original.items():
         for label, version in labels.items():
             if current.get(template, {}).get(label) != version:
                 stack.prompts.move_label(template=template, label=label, version=version)
-    if stack.prompts.labels() != original:
-        atomic_write_json(stack.prompts.root / "labels.json", original)
+    for template, labels in current.items():
+        for label in labels:
+            if label not in original.get(template, {}):
+                stack.prompts.delete_label(template=template, label=label)
 
 
 def _prewarm(manager: SessionManager, plan: Sequence[PlannedSession]) -> None:

@@ -134,6 +134,14 @@ class PromptRegistry:
         atomic_write_json(self.root / "labels.json", labels)
         return move
 
+    def delete_label(self, *, template: str, label: str) -> int | None:
+        """Remove `label` (a killed canary flag); returns the version it pointed at."""
+        labels = self.labels()
+        previous = labels.get(template, {}).pop(label, None)
+        if previous is not None:
+            atomic_write_json(self.root / "labels.json", labels)
+        return previous
+
     def history(self) -> list[LabelMove]:
         """Every label move, oldest first."""
         path = self.root / "label-history.json"

@@ -98,3 +98,11 @@ def test_small_window_cuts_tail_passages():
     out = get_generator("sandbox-reader-mini").generate(_request([*long_filler, ANSWER], Q))
     assert "42 minutes" not in out.output
     assert "42 minutes" in get_generator("sandbox-reader-1.0").generate(_request([*long_filler, ANSWER], Q)).output
+
+
+def test_delete_label_removes_only_that_label(workspace):
+    reg = PromptRegistry(workspace)
+    reg.move_label(template="rag-answer", label="canary", version=5)
+    assert reg.delete_label(template="rag-answer", label="canary") == 5
+    assert reg.labels() == {"rag-answer": {"production": 4}}
+    assert reg.delete_label(template="rag-answer", label="canary") is None
