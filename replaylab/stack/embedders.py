@@ -134,6 +134,16 @@ class HashingEmbedder(Embedder):
         return _normalise(out)
 
 
+@register("embedder", "hashing-test-v2")
+class HashingEmbedderV2(HashingEmbedder):
+    """A second version of the hashing stand-in: same dimension, every word salted (drift in unit tests)."""
+
+    id = "hashing-test-v2"
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        return super().encode([" ".join("v2" + w for w in t.split()) for t in texts])
+
+
 @register("embedder", "hashing-test-128")
 class HashingEmbedder128(HashingEmbedder):
     """The hashing stand-in at 128 dimensions (tests a dimension mismatch)."""

@@ -3,17 +3,14 @@ shipped (the MiniLM intent router, intent-v1 -> intent-v2)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import pytest
+from _stand_ins import hashing_router_twins
 
 # registered here until the registry lists replaylab.agents.detectors and replaylab.faults imports routing
 import replaylab.agents.detectors
 import replaylab.faults.routing  # noqa: F401
-from replaylab.agents.router import IntentV1, IntentV2
 from replaylab.config import IndexSpec, RunConfig
 from replaylab.drill import DrillJournal, run_drill
-from replaylab.registry import names, register
 from replaylab.scenario import Scenario, load_scenario
 from replaylab.stack.pipeline import Stack
 
@@ -21,19 +18,6 @@ BASE = RunConfig(embedder="hashing-test", index=IndexSpec(embedder="hashing-test
 """Retrieval on the hashing stand-in keeps the drill fast; the routers bring their own embedder."""
 
 
-def _hashing_twins() -> None:
-    if "test-hashing-v1" in names("router"):
-        return
-
-    @register("router", "test-hashing-v1")
-    class HashingV1(IntentV1):
-        version: ClassVar[str] = "test-hashing-v1"
-        embedder: str = "hashing-test"
-
-    @register("router", "test-hashing-v2")
-    class HashingV2(IntentV2):
-        version: ClassVar[str] = "test-hashing-v2"
-        embedder: str = "hashing-test"
 
 
 def _check(journal: DrillJournal) -> None:
@@ -49,7 +33,7 @@ def _check(journal: DrillJournal) -> None:
 
 
 def test_routing_misclassification_drill_on_hashing_twins(tiny_stack: Stack) -> None:
-    _hashing_twins()
+    hashing_router_twins()
     scenario: Scenario = load_scenario("routing-misclassification")
     scenario = scenario.model_copy(update={"baseline": {**scenario.baseline, "router": "test-hashing-v1"},
                                            "method": {**scenario.method, "to": "test-hashing-v2"}})

@@ -7,20 +7,19 @@ state exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
+from _stand_ins import hashing_router_twins
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from replaylab.config import CorpusSpec, IndexSpec, RunConfig, SamplingParams
 from replaylab.deployment import Deployment
 from replaylab.errors import ReplaylabError
-from replaylab.registry import items, lookup, names, register
+from replaylab.registry import items, lookup
 from replaylab.stack.corpus import GoldenItem, load_golden
-from replaylab.stack.embedders import HashingEmbedder, Vectors
 from replaylab.stack.pipeline import Stack
 from replaylab.workspace import Workspace
 from tests.conftest import TINY_CORPUS, TINY_GOLDEN
@@ -77,42 +76,13 @@ STATES = st.fixed_dictionaries({
 })
 
 
-def second_hashing_version() -> str:
-    """`hashing-test` with every word salted: same dimension, another space (embedding drift without MiniLM)."""
-    if "hashing-test-v2" not in names("embedder"):
-
-        class HashingV2(HashingEmbedder):
-            id = "hashing-test-v2"
-
-            def encode(self, texts: Sequence[str]) -> Vectors:
-                return super().encode([" ".join("v2" + w for w in t.split()) for t in texts])
-
-        register("embedder", "hashing-test-v2")(HashingV2)
-    return "hashing-test-v2"
 
 
-def _hashing_router_twins() -> None:
-    """The routers with the hashing stand-in as their embedder (no MiniLM in property tests)."""
-    from replaylab.agents.router import IntentV1, IntentV2
-
-    if "test-hashing-v1" in names("router"):
-        return
-
-    @register("router", "test-hashing-v1")
-    class HashingV1(IntentV1):
-        version: ClassVar[str] = "test-hashing-v1"
-        embedder: str = "hashing-test"
-
-    @register("router", "test-hashing-v2")
-    class HashingV2(IntentV2):
-        version: ClassVar[str] = "test-hashing-v2"
-        embedder: str = "hashing-test"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
-    second_hashing_version()
-    _hashing_router_twins()
+    hashing_router_twins()
     return Stack(Workspace(tmp_path_factory.mktemp("rollback") / "ws"))
 
 

@@ -6,7 +6,7 @@ Each detector must stay quiet on clean traffic and fire on the fault it is built
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import pytest
 
@@ -36,9 +36,8 @@ from replaylab.faults import (
     SilentModelChange,
     StaleIndex,
 )
-from replaylab.registry import names, register
+from replaylab.registry import names
 from replaylab.stack.corpus import GoldenItem, load_golden
-from replaylab.stack.embedders import HashingEmbedder, Vectors
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
 from replaylab.traffic import run_traffic
@@ -50,18 +49,6 @@ MINE = ["chunk-age", "index-staleness", "model-version-change", "quality-drop", 
 FAST_DRIFT = QueryEmbeddingDrift(mmd_permutations=199)
 
 
-def second_hashing_version() -> str:
-    """`hashing-test` with every word salted: same dimension, another space (embedding drift without MiniLM)."""
-    if "hashing-test-v2" not in names("embedder"):
-
-        class HashingV2(HashingEmbedder):
-            id = "hashing-test-v2"
-
-            def encode(self, texts: Sequence[str]) -> Vectors:
-                return super().encode([" ".join("v2" + w for w in t.split()) for t in texts])
-
-        register("embedder", "hashing-test-v2")(HashingV2)
-    return "hashing-test-v2"
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +125,7 @@ def test_empty_windows_are_quiet(stack: Stack, clean: tuple[list[Trace], list[Tr
 
 def test_query_embedding_drift_sees_a_query_embedder_swap(stack: Stack, golden: list[GoldenItem],
                                                           restore: None) -> None:
-    window, baseline = fault_window(stack, golden, EmbeddingDrift(to=second_hashing_version()))
+    window, baseline = fault_window(stack, golden, EmbeddingDrift(to="hashing-test-v2"))
     d = FAST_DRIFT.detect(window, baseline, stack=stack)
     assert d.fired, d.reason
     assert d.p_value is not None and d.p_value < 0.01
@@ -148,7 +135,7 @@ def test_query_embedding_drift_sees_a_query_embedder_swap(stack: Stack, golden: 
 
 def test_index_staleness_canary_catches_the_embedder_swap(stack: Stack, golden: list[GoldenItem],
                                                           restore: None) -> None:
-    window, baseline = fault_window(stack, golden, EmbeddingDrift(to=second_hashing_version()))
+    window, baseline = fault_window(stack, golden, EmbeddingDrift(to="hashing-test-v2"))
     d = IndexStaleness().detect(window, baseline, stack=stack)
     assert d.fired and d.statistic == 0.0
     assert "canary" in d.reason

@@ -7,7 +7,7 @@ run before and after, and the rollback must serve exactly the state before.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -28,9 +28,8 @@ from replaylab.faults import (
     parse_fault,
 )
 from replaylab.faults.effects import Lens, contains, wrong_value
-from replaylab.registry import lookup, names, register
+from replaylab.registry import lookup, names
 from replaylab.stack.corpus import GoldenItem, all_rows, load_batch, load_golden
-from replaylab.stack.embedders import HashingEmbedder, Vectors
 from replaylab.stack.pipeline import Stack
 from replaylab.traffic import answer_matches, pass_rate, passes, run_traffic
 from replaylab.workspace import Workspace
@@ -41,18 +40,6 @@ BUILT_IN = ["context-position-burial", "embedding-drift", "etl-bad-batch", "pois
 BASE = RunConfig(index=IndexSpec(embedder="hashing-test"), embedder="hashing-test")
 
 
-def second_hashing_version() -> str:
-    """`hashing-test` with every word salted: same dimension, another space (embedding drift without MiniLM)."""
-    if "hashing-test-v2" not in names("embedder"):
-
-        class HashingV2(HashingEmbedder):
-            id = "hashing-test-v2"
-
-            def encode(self, texts: Sequence[str]) -> Vectors:
-                return super().encode([" ".join("v2" + w for w in t.split()) for t in texts])
-
-        register("embedder", "hashing-test-v2")(HashingV2)
-    return "hashing-test-v2"
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +118,7 @@ def test_parse_fault_rejects_bad_input_in_one_line(data: dict[str, object]) -> N
 
 def test_embedding_drift_switches_the_query_embedder_only(stack: Stack, golden: list[GoldenItem],
                                                           baseline: Deployment) -> None:
-    fault = EmbeddingDrift(to=second_hashing_version())
+    fault = EmbeddingDrift(to="hashing-test-v2")
     injection = assert_breaks_and_rolls_back(fault, stack, golden)
     assert injection.after.config.embedder == "hashing-test-v2"
     assert injection.after.config.index == injection.before.config.index

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
+from _stand_ins import hashing_router_twins
 
 from replaylab.agents.router import (
     ESCALATION_ANSWER,
@@ -21,7 +21,6 @@ from replaylab.agents.router import (
 from replaylab.agents.tools import DocLookup, ToolContext, ToolSet, date_calc_arguments, doc_lookup_arguments, toolset
 from replaylab.config import CorpusSpec, IndexSpec, RunConfig
 from replaylab.errors import ConfigError, UnknownPlugin
-from replaylab.registry import register
 from replaylab.stack.pipeline import Stack
 
 EXAMPLES = {
@@ -70,25 +69,9 @@ def stack(tiny_stack: Stack) -> Stack:
 
 
 
-def hashing_twins() -> None:
-    """Register intent-v1 and intent-v2 on the hashing stand-in as test-hashing-v1/-v2 (once per process)."""
-    from replaylab.registry import names
-
-    if "test-hashing-v1" in names("router"):
-        return
-
-    @register("router", "test-hashing-v1")
-    class HashingV1(IntentV1):
-        version: ClassVar[str] = "test-hashing-v1"
-        embedder: str = "hashing-test"
-
-    @register("router", "test-hashing-v2")
-    class HashingV2(IntentV2):
-        version: ClassVar[str] = "test-hashing-v2"
-        embedder: str = "hashing-test"
 
 
-hashing_twins()
+hashing_router_twins()
 
 
 def _router(cls: type[Router], examples: str, **fields: object) -> Router:
