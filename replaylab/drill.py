@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,9 @@ from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace, save_trace
+
+if TYPE_CHECKING:
+    from replaylab.faults.base import FaultBase, Injection
 
 Progress = Callable[[str], None]
 
@@ -194,10 +197,7 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
         journal.error = f"{type(exc).__name__}: {exc}"
     finally:
         if injection is not None:
-            with jr.step("rollbacks") as d:
-                restored = fault.rollback(injection, stack=stack)
-                journal.rollback_steps = d["steps"] = injection.rollback_steps
-                d["restored_equals_before"] = restored == injection.before
+            record_rollback(jr, journal, fault, injection, stack=stack)
     if injection is not None and journal.status != "failed":
         with jr.step("steady state after") as d:
             after = run_traffic(stack, before, sample)
@@ -205,6 +205,15 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
         journal.recovered = (journal.steady_state_after >= scenario.steady_state.min_pass_rate
                              and Deployment.capture(stack, before.config) == before)
     return _close(journal, scenario, started)
+
+
+def record_rollback(jr: JournalRecorder, journal: DrillJournal, fault: FaultBase, injection: Injection, *,
+                    stack: Stack) -> None:
+    """The rollbacks step every fault drill ends with (Chaos Toolkit: rollbacks always run)."""
+    with jr.step("rollbacks") as d:
+        restored = fault.rollback(injection, stack=stack)
+        journal.rollback_steps = d["steps"] = injection.rollback_steps
+        d["restored_equals_before"] = restored == injection.before
 
 
 def _bisect_target(failing: Sequence[Trace], affected: Sequence[str], passed_before: set[str]) -> Trace | None:

@@ -32,7 +32,7 @@ from replaylab.agents.loop import AgentRun, GuardConfig, run_session
 from replaylab.bisect import BisectResult, RunResult, bisect
 from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
-from replaylab.drill import DrillJournal, Expectation, JournalRecorder
+from replaylab.drill import DrillJournal, Expectation, JournalRecorder, record_rollback
 from replaylab.registry import items, lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import load_golden
@@ -184,10 +184,7 @@ def run_agent_loop_drill(scenario: Scenario, stack: Stack, *, base: RunConfig | 
         report.error = f"{type(exc).__name__}: {exc}"
     finally:
         if injection is not None:
-            with jr.step("rollbacks") as d:
-                restored = fault.rollback(injection, stack=stack)
-                report.rollback_steps = d["steps"] = injection.rollback_steps
-                d["restored_equals_before"] = restored == injection.before
+            record_rollback(jr, report, fault, injection, stack=stack)
     if injection is not None and report.status != "failed":
         with jr.step("steady state after") as d:
             after_runs, _ = run_all(before.config, deployed, "after")

@@ -18,8 +18,6 @@ BASE = RunConfig(embedder="hashing-test", index=IndexSpec(embedder="hashing-test
 """Retrieval on the hashing stand-in keeps the drill fast; the routers bring their own embedder."""
 
 
-
-
 def _check(journal: DrillJournal) -> None:
     assert journal.status == "completed", journal.error
     assert "routing-share" in journal.detected_by

@@ -76,10 +76,6 @@ STATES = st.fixed_dictionaries({
 })
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     hashing_router_twins()

@@ -49,8 +49,6 @@ MINE = ["chunk-age", "index-staleness", "model-version-change", "quality-drop", 
 FAST_DRIFT = QueryEmbeddingDrift(mmd_permutations=199)
 
 
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     return Stack(Workspace(tmp_path_factory.mktemp("detectors") / "ws"))

@@ -40,8 +40,6 @@ BUILT_IN = ["context-position-burial", "embedding-drift", "etl-bad-batch", "pois
 BASE = RunConfig(index=IndexSpec(embedder="hashing-test"), embedder="hashing-test")
 
 
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     return Stack(Workspace(tmp_path_factory.mktemp("faults") / "ws"))

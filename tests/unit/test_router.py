@@ -67,10 +67,6 @@ def stack(tiny_stack: Stack) -> Stack:
     return tiny_stack
 
 
-
-
-
-
 hashing_router_twins()
 
 
