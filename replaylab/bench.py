@@ -174,9 +174,10 @@ def gemma_bisect_overhead(note: Note) -> dict[str, Any]:
     trace = trace.model_copy(update={"config": trace.config.model_copy(update={"model": "gemma-3-270m"})})
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(Workspace(Path(tmp)))
-        from replaylab.cli._common import base_config
+        from replaylab.config import load_partial_config
+        from replaylab.workspace import PACKAGE_DATA
 
-        good = base_config(None, over=trace.config)
+        good = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=trace.config)
         note("gemma bisect: warming the index snapshots and the model")
         stack.run(trace.question, good)
         note("gemma bisect: every replay live")

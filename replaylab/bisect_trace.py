@@ -89,7 +89,8 @@ def histories(stack: Stack, good: RunConfig, bad: RunConfig) -> dict[str, list[A
     return out
 
 
-def rollback_for(result: BisectResult, *, good: RunConfig, bad: RunConfig, stack: Stack) -> list[str]:
+def rollback_for(result: BisectResult, *, good: RunConfig, bad: RunConfig, stack: Stack,
+                 history: Mapping[str, Sequence[Any]] | None = None) -> list[str]:
     """What to roll back for each cause, in words a deploy tool could follow."""
     steps: list[str] = []
     first_bad = {fb.variable: fb for fb in result.first_bad_version}
@@ -97,7 +98,7 @@ def rollback_for(result: BisectResult, *, good: RunConfig, bad: RunConfig, stack
         name = cause.variable
         if name == "prompt":
             target = good.prompt
-            hist = histories(stack, good, bad).get("prompt")
+            hist = (history if history is not None else histories(stack, good, bad)).get("prompt")
             if "prompt" in first_bad and hist:
                 target = str(hist[first_bad["prompt"].last_good_index])
             template, version = parse_prompt_id(target)
@@ -184,7 +185,7 @@ class TraceBisector:
         finally:
             self.stack.provider_overrides = saved
         result.elapsed_s = round(time.perf_counter() - start, 3)
-        result.rollback = rollback_for(result, good=good, bad=bad, stack=self.stack)
+        result.rollback = rollback_for(result, good=good, bad=bad, stack=self.stack, history=self.histories)
         return result
 
 
