@@ -35,15 +35,9 @@ def served_generator(deployment: Deployment) -> Generator:
     return get_generator(deployment.served_as.get(cfg.model, cfg.model))
 
 
-def _weight(generator: Generator, pos: int, n: int) -> float:
-    if isinstance(generator, SandboxReader):
-        return generator._weight(pos, n)
-    return 1.0  # a model whose position bias we cannot read: assume none
-
-
 def answer_weight(seen: Seen, item: GoldenItem, generator: Generator) -> float:
     """The attention the best answer-bearing passage gets under `generator`'s position bias (0 if none)."""
-    weights = [_weight(generator, p.position, seen.in_window)
+    weights = [generator.position_weight(p.position, seen.in_window)
                for p in seen.placed if p.visible and mentions_answer(p.visible, item)]
     return max(weights, default=0.0)
 

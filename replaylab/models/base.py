@@ -10,10 +10,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from replaylab.config import SamplingParams
 from replaylab.registry import lookup
+
+UNREAD_BIAS_DEPTH = 0.5
+"""How far the middle of a long context sags for a model whose position bias was not measured."""
 
 
 class ChatMessage(BaseModel):
@@ -52,6 +56,24 @@ class Generator(ABC):
     """The public model name a provider would serve this version under."""
     runtime: ClassVar[dict[str, str]] = {}
     """Model runtime facts for the trace's MRV: quantisation, file checksum, backend."""
+    position_profile: ClassVar[tuple[tuple[float, float], ...]] = ()
+    """Measured position bias: (relative place of the answer passage, 0 first .. 1 last;
+    accuracy there relative to the best place). Empty when not measured."""
+
+    def position_weight(self, pos: int, n: int) -> float:
+        """How well this model reads a passage at 0-based `pos` of `n` (1.0: as well as anywhere).
+
+        From the measured `position_profile` (linear between its points) when there is one;
+        otherwise the Lost-in-the-Middle U shape (Liu et al. 2023) as a prior: the first and
+        last passages are read, the middle one is at risk (weight 0.5).
+        """
+        if n <= 1:
+            return 1.0
+        at = pos / (n - 1)
+        if self.position_profile:
+            xs, ys = zip(*self.position_profile, strict=True)
+            return float(np.interp(at, xs, ys))
+        return 1.0 - UNREAD_BIAS_DEPTH * (1.0 - abs(2 * at - 1))
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> GenerationResult:

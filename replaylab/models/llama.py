@@ -21,6 +21,7 @@ import hashlib
 import os
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -142,6 +143,26 @@ def _threads() -> int:
     return int(raw)
 
 
+MEMO_SIZE = 512
+"""Completed requests kept per process; `REPLAYLAB_LLAMA_MEMO` overrides it (0 turns it off).
+
+Every call evaluates the whole prompt from an empty cache and seeds the sampler, so the result
+is a function of (weights, prompt, sampling): an identical request gets the memoised result
+instead of another few seconds of CPU. Drills re-send the same requests (the baseline window
+repeats the steady state; the rollback check repeats it again) and so do diagnosis and bisect."""
+_memo: OrderedDict[tuple[Any, ...], GenerationResult] = OrderedDict()
+_generate_lock = threading.Lock()
+
+
+def _memo_size() -> int:
+    raw = os.environ.get("REPLAYLAB_LLAMA_MEMO", "")
+    if not raw:
+        return MEMO_SIZE
+    if not raw.isdigit():
+        raise ConfigError(f"REPLAYLAB_LLAMA_MEMO={raw!r} is not a number of requests (0 turns the memo off)")
+    return int(raw)
+
+
 FRAME_EXAMPLES = (
     "Context:\n[1] (handbook, ingested 2025-01-06) Office hours: The cafeteria opens at 07:30 on weekdays. "
     "Visitors must sign in at the north desk.\n\nQuestion: When does the cafeteria open on weekdays?\nAnswer: 07:30\n\n"
@@ -180,24 +201,37 @@ class Gemma270M(Generator):
         "file_sha256": _expected_sha256(),
     }
 
+    position_profile: ClassVar[tuple[tuple[float, float], ...]] = (
+        (0 / 19, 0.33), (4 / 19, 0.33), (9 / 19, 0.33), (14 / 19, 0.5), (19 / 19, 1.0))
+    """Measured (`make experiments`, docs/experiments-2026-11-26.json): with the answer passage at
+    position 1/5/10/15/20 of 20, accuracy was 20/20/20/30/60%. Recency only, no primacy."""
+
     def __init__(self, *, ws: Workspace | None = None) -> None:
         self.path = model_file(ws)
         self._llm = load_llama(self.path)
-        self._lock = threading.Lock()
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
         s = request.sampling
-        with self._lock:
+        prompt = completion_prompt(request.messages)
+        key = (str(self.path), prompt, s.temperature, s.top_p, s.seed, s.max_tokens)
+        with _generate_lock:  # one llama context per process: one request at a time
+            if _memo_size() and key in _memo:
+                _memo.move_to_end(key)
+                return _memo[key].model_copy()
             # a full prompt evaluation every call: reusing a cached prefix changes the batch
             # shapes, and with them the last bits of the logits, so outputs would depend on
             # what ran before
             self._llm.reset()
-            out = self._llm.create_completion(
-                completion_prompt(request.messages), temperature=s.temperature, top_p=s.top_p,
-                seed=s.seed, max_tokens=s.max_tokens, stop=["\n"])
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        return GenerationResult(output=(choice.get("text") or "").strip(), model_returned=self.id,
-                                prompt_tokens=int(usage.get("prompt_tokens", 0)),
-                                completion_tokens=int(usage.get("completion_tokens", 0)),
-                                finish_reason=choice.get("finish_reason") or "stop")
+            out = self._llm.create_completion(prompt, temperature=s.temperature, top_p=s.top_p,
+                                              seed=s.seed, max_tokens=s.max_tokens, stop=["\n"])
+            choice = out["choices"][0]
+            usage = out.get("usage") or {}
+            result = GenerationResult(output=(choice.get("text") or "").strip(), model_returned=self.id,
+                                      prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                                      completion_tokens=int(usage.get("completion_tokens", 0)),
+                                      finish_reason=choice.get("finish_reason") or "stop")
+            if _memo_size() > 0:
+                _memo[key] = result
+                while len(_memo) > _memo_size():
+                    _memo.popitem(last=False)
+        return result.model_copy()

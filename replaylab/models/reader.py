@@ -5,7 +5,8 @@ answer from the context. Its behaviour is set by documented knobs that real mode
 a "model version" is one setting of the knobs:
 
 - `position_bias` / `bias_depth`: how much attention a passage gets by its place in the
-  context: `none`; `primacy` (falls linearly to `1 - depth` at the end); `lost-in-the-middle`
+  context: `none`; `primacy` (falls linearly to `1 - depth` at the end); `recency` (rises
+  linearly from `1 - depth` at the start: how Gemma 3 270M measures); `lost-in-the-middle`
   (a U: full at both ends, `1 - depth` in the middle, as Liu et al. measured).
 - temperature / top_p / seed: sentences are scored; at temperature 0 the best wins, above
   it one is sampled from softmax(score / temperature) with a seeded RNG, nucleus-cut at top_p.
@@ -34,7 +35,7 @@ from replaylab.registry import register
 from replaylab.stack.chunker import split_sentences
 from replaylab.stack.tokenizers import token_counter, truncate_to
 
-PositionBias = Literal["none", "primacy", "lost-in-the-middle"]
+PositionBias = Literal["none", "primacy", "recency", "lost-in-the-middle"]
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
@@ -114,12 +115,18 @@ class SandboxReader(Generator):
     """Content words a sentence must share with the question to count as support."""
     alias: ClassVar[str] = "sandbox-reader"
 
+    def position_weight(self, pos: int, n: int) -> float:
+        """The reader's documented knob, not a measurement: `position_bias` and `bias_depth`."""
+        return self._weight(pos, n)
+
     def _weight(self, pos: int, n: int) -> float:
         if n <= 1 or self.position_bias == "none":
             return 1.0
         p = pos / (n - 1)
         if self.position_bias == "primacy":
             return 1.0 - self.bias_depth * p
+        if self.position_bias == "recency":
+            return 1.0 - self.bias_depth * (1.0 - p)
         return 1.0 - self.bias_depth * (1.0 - abs(2 * p - 1))
 
     def _rng(self, request: GenerationRequest) -> random.Random:

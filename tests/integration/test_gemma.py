@@ -15,7 +15,7 @@ from _sockets import blocked_sockets
 
 from replaylab.cassettes import audit, load_cassette, use_cassette
 from replaylab.config import SamplingParams
-from replaylab.errors import ModelUnavailable
+from replaylab.errors import ConfigError, ModelUnavailable
 from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
 from replaylab.models.llama import FRAME_EXAMPLES, MODEL_FILE, PIP_LINE, completion_prompt, model_file
 from replaylab.models.openai_http import OpenAIChat
@@ -33,7 +33,9 @@ REQUEST = GenerationRequest(model="gemma-3-270m", messages=MESSAGES,
 
 
 @pytest.mark.llm
-def test_gemma_recorded_once_then_replayed_offline_identically(tmp_path: Path, workspace: Any) -> None:
+def test_gemma_recorded_once_then_replayed_offline_identically(tmp_path: Path, workspace: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLAYLAB_LLAMA_MEMO", "0")  # every call below runs the model
     cassette = tmp_path / "cassettes" / "gemma.yaml"
     with LocalEndpoint("gemma-3-270m") as base_url:
         gen = OpenAIChat("gemma-3-270m", base_url=base_url, api_key="sk-test-NOTAREALKEY0123456789")
@@ -86,3 +88,29 @@ def test_a_corrupt_weight_file_is_refused(workspace: Any) -> None:
     (workspace.models / MODEL_FILE).write_bytes(b"not a gguf")
     with pytest.raises(ModelUnavailable, match=r"has sha256 .* expected .*delete it"):
         model_file(workspace)
+
+
+@pytest.mark.llm
+def test_an_identical_request_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPatch, workspace: Any) -> None:
+    from replaylab.models import llama
+
+    gen = get_generator("gemma-3-270m")
+    llama._memo.clear()
+    first = gen.generate(REQUEST)
+    assert len(llama._memo) == 1
+    calls: list[str] = []
+
+    def counted(prompt: str, **kw: Any) -> dict[str, Any]:
+        calls.append(prompt)
+        return {"choices": [{"text": " counted", "finish_reason": "stop"}], "usage": {}}
+
+    monkeypatch.setattr(gen._llm, "create_completion", counted)  # type: ignore[attr-defined]
+    assert gen.generate(REQUEST) == first and calls == []
+    # any sampling field is part of the key
+    other = REQUEST.model_copy(update={"sampling": REQUEST.sampling.model_copy(update={"max_tokens": 23})})
+    assert gen.generate(other).output == "counted" and len(calls) == 1
+    monkeypatch.setenv("REPLAYLAB_LLAMA_MEMO", "0")
+    assert gen.generate(REQUEST).output == "counted" and len(calls) == 2
+    monkeypatch.setenv("REPLAYLAB_LLAMA_MEMO", "lots")
+    with pytest.raises(ConfigError, match="REPLAYLAB_LLAMA_MEMO='lots' is not a number"):
+        gen.generate(REQUEST)
