@@ -1,13 +1,15 @@
-"""Counterfactual replays of one trace: the same request with four different contexts.
+"""Counterfactual replays of one trace: the same request with five different contexts.
 
     recorded      the recorded retrieved context, held
     oracle        the chunks of the golden documents in the *current* corpus (the ones
                   holding the answer when any do, else every chunk of those documents)
     no_context    no context at all
     answer_first  the recorded context with the answer-bearing chunk moved first
+    answer_last   the recorded context with the answer-bearing chunk moved last (next to the
+                  question): models with a recency bias, like Gemma 3 270M, read the end best
 
 Each run is scored with the gating evaluators and `answer_in_context`, lexically, so the
-four replays cost four generations and no embedding. A run that cannot apply (no golden
+five replays cost five generations and no embedding. A run that cannot apply (no golden
 documents, no recorded chunk holding the answer) is `skipped` with the reason; a replay that
 fails to run is recorded with its `error`, never raised.
 """
@@ -29,13 +31,14 @@ from replaylab.variables import apply_values
 __all__ = ["CounterfactualReport", "CounterfactualRun", "RunName", "counterfactuals", "oracle_chunk_ids",
            "recorded_chunk_ids"]
 
-RunName = Literal["recorded", "oracle", "no_context", "answer_first"]
+RunName = Literal["recorded", "oracle", "no_context", "answer_first", "answer_last"]
 
 _DESCRIPTIONS: dict[RunName, str] = {
     "recorded": "the recorded retrieved context, held",
     "oracle": "the golden documents' chunks from the current corpus",
     "no_context": "no context",
     "answer_first": "the recorded context with the answer-bearing chunk first",
+    "answer_last": "the recorded context with the answer-bearing chunk last, next to the question",
 }
 
 
@@ -58,7 +61,7 @@ class CounterfactualRun(BaseModel):
 
 
 class CounterfactualReport(BaseModel):
-    """The four replays of one trace and what they say together."""
+    """The five replays of one trace and what they say together."""
 
     trace_id: str
     recorded_output: str
@@ -133,19 +136,21 @@ def _replay(stack: Stack, trace: Trace, name: RunName, overrides: dict[str, Any]
     return run
 
 
-def _answer_first(trace: Trace, golden: Golden) -> tuple[list[str], str | None]:
+def _answer_moved(trace: Trace, golden: Golden, *, last: bool) -> tuple[list[str], str | None]:
+    """The recorded context's chunk ids with the best answer-bearing chunk moved first (or last)."""
     ids = recorded_chunk_ids(trace)
     chunks: dict[str, RetrievedChunk] = {c.chunk_id: c for c in (trace.retrieval.chunks if trace.retrieval else [])}
     ordered = [chunks[i] for i in ids if i in chunks]
     holding = answer_chunks(ordered, golden)
     if not holding:
         return [], "no recorded chunk holds the answer"
-    first = holding[0][1].chunk_id
-    return [first, *(i for i in ids if i != first)], None
+    moved = holding[0][1].chunk_id
+    rest = [i for i in ids if i != moved]
+    return ([*rest, moved] if last else [moved, *rest]), None
 
 
 def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None = None) -> CounterfactualReport:
-    """Replay `trace` with the recorded, oracle, empty and answer-first contexts."""
+    """Replay `trace` with the recorded, oracle, empty, answer-first and answer-last contexts."""
     settings = settings or EvalSettings()
     recorded = evaluate(trace, evaluators=list(settings.gate),
                         settings=settings.model_copy(update={"semantic_embedder": None}))
@@ -179,16 +184,17 @@ def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None
 
     runs.append(_replay(stack, trace, "no_context", {"context": []}, (), settings, traces))
 
-    if golden is None:
-        runs.append(CounterfactualRun(name="answer_first", description=_DESCRIPTIONS["answer_first"],
-                                      skipped="no golden answer to find in the context"))
-    else:
-        ids, why = _answer_first(trace, golden)
+    moves: tuple[tuple[RunName, bool], ...] = (("answer_first", False), ("answer_last", True))
+    for name, last in moves:
+        if golden is None:
+            runs.append(CounterfactualRun(name=name, description=_DESCRIPTIONS[name],
+                                          skipped="no golden answer to find in the context"))
+            continue
+        ids, why = _answer_moved(trace, golden, last=last)
         if why is not None:
-            runs.append(CounterfactualRun(name="answer_first", description=_DESCRIPTIONS["answer_first"], skipped=why))
+            runs.append(CounterfactualRun(name=name, description=_DESCRIPTIONS[name], skipped=why))
         else:
-            runs.append(_replay(stack, trace, "answer_first", {"context": ids, "context_order": "rank"}, (),
-                                settings, traces))
+            runs.append(_replay(stack, trace, name, {"context": ids, "context_order": "rank"}, (), settings, traces))
 
     out = trace.generation.output if trace.generation else ""
     report = CounterfactualReport(trace_id=trace.trace_id, recorded_output=out, recorded_passed=recorded.passed,

@@ -5,14 +5,14 @@
     d.evidence["retrieval"].for_        # sentences with the numbers behind them ("for" in JSON)
     diagnose_many(stack, traces)        # a set: adds the upstream-data cluster test
 
-`diagnose` evaluates the trace, replays its four counterfactual contexts (see
+`diagnose` evaluates the trace, replays its five counterfactual contexts (see
 `replaylab.counterfactuals`), reads the corpus history of its golden documents, and walks
 the tree in the playbook's order; the first layer whose test holds is named:
 
 1. retrieval - no chunk the model saw holds the answer, and the oracle context (the golden
    documents' chunks from the current corpus) makes the replay pass;
 2. generation - the context holds the answer and the held replay still fails, while the
-   oracle fails too, or moving the answer chunk first fixes it, or a generation signal is
+   oracle fails too, or moving the answer chunk first or last fixes it, or a generation signal is
    present (returned model != requested, a conflicting prompt instruction, sycophancy);
    also when the recorded context lacks the answer but the oracle, which holds it, fails;
 3. routing - the request reached another handler than the expected one (the golden item's
@@ -155,10 +155,12 @@ def _decide(f: Facts, ledger: Ledger) -> tuple[DiagnosisLayer, float, str, list[
     # a wrong route explains a failing generation unless the expected route fails as well
     gen_ok_route = route_ok or f.route_fix_passed is False
     reproduced = gen_ok_route and f.in_ctx and f.replay_passed is False
-    if reproduced and (f.oracle_passed is not True or f.first_passed is True or gen_signal):
-        if f.first_passed is True and f.oracle_passed is True:
+    moved = f.first_passed is True or f.last_passed is True
+    if reproduced and (f.oracle_passed is not True or moved or gen_signal):
+        if moved and f.oracle_passed is True:
+            edge = "first" if f.first_passed is True else "last"
             return "generation", 0.8, f"The answer is in the context (position {f.answer_pos} of {f.n_placed}) " \
-                "and the model misses it until it is moved first: a position effect.", \
+                f"and the model misses it until it is moved {edge}: a position effect.", \
                 ["context_order", "model", "sampling"]
         first = (["prompt"] if f.prompt_conflict else []) + (["model"] if f.model_changed or f.sycophantic else []) \
             + (["sampling"] if stochastic else [])
@@ -254,7 +256,7 @@ def diagnose_many(stack: Stack, traces: Sequence[Trace], *, settings: EvalSettin
                   good: RunConfig | None = None, seeds: int = 3) -> Diagnosis:
     """Diagnose a set of traces: the failing ones one by one, then the cluster test for upstream
     data. Passing traces only get the (fast) verdict, and the per-trace evaluations inside a
-    set stay lexical, so a window of traffic costs four replays per *failure*."""
+    set stay lexical, so a window of traffic costs five replays per *failure*."""
     if not traces:
         raise TraceError("No traces to diagnose")
     settings = settings or EvalSettings()

@@ -105,6 +105,7 @@ class Facts:
     oracle_passed: bool | None = None
     oracle_has_answer: bool | None = None
     first_passed: bool | None = None
+    last_passed: bool | None = None
     no_context_passed: bool | None = None
     stale: bool = False
     embedder_mismatch: bool = False
@@ -368,9 +369,10 @@ def _counterfactuals(f: Facts, cf: CounterfactualReport, ledger: Ledger) -> None
     def out(name: str) -> str:
         return _short(cf.run(name).output or "", 60)  # type: ignore[arg-type]
 
-    rec, orc, first, none = cf.run("recorded"), cf.run("oracle"), cf.run("answer_first"), cf.run("no_context")
-    f.replay_passed, f.oracle_passed, f.first_passed, f.no_context_passed = rec.passed, orc.passed, first.passed, \
-        none.passed
+    rec, orc, none = cf.run("recorded"), cf.run("oracle"), cf.run("no_context")
+    first, last = cf.run("answer_first"), cf.run("answer_last")
+    f.replay_passed, f.oracle_passed, f.no_context_passed = rec.passed, orc.passed, none.passed
+    f.first_passed, f.last_passed = first.passed, last.passed
     f.oracle_has_answer = cf.oracle_holds_answer
     if rec.passed is False and f.in_ctx:
         ledger.pro("generation", 0.4, f"The answer was in the context and the held replay still fails: {out('recorded')!r}.")
@@ -399,11 +401,14 @@ def _counterfactuals(f: Facts, cf: CounterfactualReport, ledger: Ledger) -> None
             ledger.con("retrieval", 0.5, "Better retrieval cannot help: the oracle context fails too.")
     elif orc.skipped:
         ledger.con("retrieval", 0.05, f"The oracle replay could not run: {orc.skipped}.")
-    if first.passed is True and rec.passed is False:
-        ledger.pro("generation", 0.35, f"Moving the answer chunk from position {f.answer_pos} to 1 fixes it "
-                   f"({out('answer_first')!r}): a position effect.")
-    elif first.passed is False and rec.passed is False and f.in_ctx:
-        ledger.con("generation", 0.1, "Moving the answer chunk first does not help, so position is not the cause.")
+    moved = [(run, where) for run, where in ((first, "1"), (last, f"{f.n_placed} (last)")) if run.passed is True]
+    if moved and rec.passed is False:
+        run, where = moved[0]
+        ledger.pro("generation", 0.35, f"Moving the answer chunk from position {f.answer_pos} to {where} fixes it "
+                   f"({out(run.name)!r}): a position effect.")
+    elif first.passed is False and last.passed is not True and rec.passed is False and f.in_ctx:
+        ledger.con("generation", 0.1, "Moving the answer chunk first or last does not help, so position is not "
+                   "the cause.")
     if none.passed is True:
         ledger.pro("retrieval", 0.1, f"Without any context the model answers correctly ({out('no_context')!r}): "
                    "the context is misleading it.")

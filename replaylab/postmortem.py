@@ -57,7 +57,7 @@ GUARDRAILS: dict[str, list[str]] = {  # what a postmortem proposes per cause var
               "Pin exact model versions; a provider-side version change goes through the canary gate."],
     "sampling": ["Sampling parameters are versioned config: changes go through the canary gate; alert on drift "
                  "from the pinned values."],
-    "context_order": ["Canary gate with the answer-first counterfactual (position-bias check)."],
+    "context_order": ["Canary gate with the answer-first and answer-last counterfactuals (position-bias check)."],
     "corpus": ["Alert on source concentration: retrieved chunks concentrating on one recent ingestion.",
                "Quarantine new document batches behind a golden-set replay before they reach the index.",
                "Rollback rule: drop the batch and serve the index built without it."],

@@ -22,3 +22,20 @@ def hashing_router_twins() -> None:
     class HashingV2(IntentV2):
         version: ClassVar[str] = "test-hashing-v2"
         embedder: str = "hashing-test"
+
+
+def recency_reader() -> str:
+    """Register `test-reader-recency` (a sandbox reader that reads the end of its context best, as Gemma 3
+    270M measures) once per process, and return its id."""
+    from replaylab.models.reader import SandboxReader
+    from replaylab.registry import names, register
+
+    if "test-reader-recency" not in names("generator"):
+
+        @register("generator", "test-reader-recency")
+        class RecencyReader(SandboxReader):
+            id = "test-reader-recency"
+            position_bias = "recency"
+            bias_depth = 0.75
+
+    return "test-reader-recency"

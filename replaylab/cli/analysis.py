@@ -54,7 +54,7 @@ def counterfactuals_cmd(
     trace: Annotated[Path, typer.Argument(help="Trace JSON file")],
     json_out: JsonOpt = None,
 ) -> None:
-    """Replay a trace with its recorded, oracle, empty and answer-first contexts."""
+    """Replay a trace with its recorded, oracle, empty, answer-first and answer-last contexts."""
     from replaylab.counterfactuals import counterfactuals
 
     recorded = load_trace(trace)

@@ -45,7 +45,7 @@ COMMANDS: dict[str, str] = {
     "traces": "list the sample of traces from the fault window (and your replays)",
     "show ID": "one trace: versions, retrieved chunks with scores/sources/dates, rendered prompt, output",
     "replay ID VAR=VALUE": "re-run a trace in the sandbox with ONE variable swapped (e.g. replay 2 top_k=8)",
-    "counterfactuals ID": "recorded / oracle / no-context / answer-first replays of a trace",
+    "counterfactuals ID": "recorded / oracle / no-context / answer-first / answer-last replays of a trace",
     "eval ID": "run the evaluators on a trace",
     "diagnose ID": "the four-layer diagnosis with evidence for and against each layer",
     "hint": "a hint (costs points)",

@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from _stand_ins import recency_reader
 from typer.testing import CliRunner
 
 from replaylab.config import CorpusSpec, IndexSpec, RunConfig, SamplingParams
@@ -108,13 +109,13 @@ def test_counterfactuals_of_a_stale_index(env: Env) -> None:
     tr = run(env, "q002", index=cfg.index.model_copy(update={"as_of": date(2026, 2, 15)}))
     cf = counterfactuals(stack, tr)
     assert not cf.recorded_passed
-    assert [r.name for r in cf.runs] == ["recorded", "oracle", "no_context", "answer_first"]
-    rec, oracle, none, first = cf.runs
+    assert [r.name for r in cf.runs] == ["recorded", "oracle", "no_context", "answer_first", "answer_last"]
+    rec, oracle, none, first, last = cf.runs
     assert rec.passed is False and rec.output == tr.generation.output  # type: ignore[union-attr]
     # the oracle reads the *current* corpus: the recorded copy of hc-0002#0 is the stale one
     assert oracle.passed is True and oracle.context_chunk_ids == ["hc-0002#0"] and "16 days" in (oracle.output or "")
     assert none.passed is False and none.context_chunk_ids == []
-    assert first.skipped == "no recorded chunk holds the answer"
+    assert first.skipped == last.skipped == "no recorded chunk holds the answer"
     assert "oracle: PASS" in cf.summary and "traces" not in cf.model_dump()
 
 
@@ -124,6 +125,10 @@ def test_counterfactuals_answer_first_moves_the_answer_chunk(env: Env) -> None:
     cf = counterfactuals(env[0], tr)
     assert cf.run("recorded").passed is False
     assert cf.run("answer_first").context_chunk_ids[0] == "hc-0101#0" and cf.run("answer_first").passed is True
+    # sandbox-reader-1.1 is lost in the middle: the last place is read as well as the first
+    last = cf.run("answer_last")
+    assert last.context_chunk_ids[-1] == "hc-0101#0" and last.passed is True
+    assert sorted(last.context_chunk_ids) == sorted(cf.run("answer_first").context_chunk_ids)
 
 
 # ---- one layer each ----------------------------------------------------------------------------
@@ -181,6 +186,20 @@ def test_generation_position_effect_after_a_silent_model_change(env: Env) -> Non
     texts = " ".join(d.evidence["generation"].for_)
     assert "position 3 of 5" in texts and "silent model version change" in texts
     assert d.suspects[0] == "context_order"
+
+
+def test_generation_position_effect_for_a_recency_biased_model(env: Env) -> None:
+    """A model that reads the end of its context best (as Gemma 3 270M measures): moving the answer first does
+    not help, moving it last does, and the diagnosis still names a position effect."""
+    tr = run(env, "q004", model=recency_reader(), context=("hc-0101#0", "hc-0001#0", "pol-0001#0", "rb-0101#0",
+                                                            "hc-0103#0"))
+    cf = counterfactuals(env[0], tr)
+    assert cf.run("recorded").passed is False and cf.run("oracle").passed is True
+    assert cf.run("answer_first").passed is False and cf.run("answer_last").passed is True
+    d = diagnose(env[0], tr)
+    assert d.layer == "generation" and "moved last: a position effect" in d.summary
+    assert d.suspects[0] == "context_order"
+    assert any("from position 1 to 5 (last) fixes it" in s for s in d.evidence["generation"].for_)
 
 
 def test_generation_sampling_reruns_seeds(env: Env) -> None:
