@@ -5,8 +5,9 @@
                   holding the answer when any do, else every chunk of those documents)
     no_context    no context at all
     answer_first  the recorded context with the answer-bearing chunk moved first
-    answer_last   the recorded context with the answer-bearing chunk moved last (next to the
-                  question): models with a recency bias, like Gemma 3 270M, read the end best
+    answer_last   answer_first mirrored: the answer-bearing chunk last, next to the question,
+                  with the same neighbours (models with a recency bias, like Gemma 3 270M,
+                  read the end of a context the way others read its start)
 
 Each run is scored with the gating evaluators and `answer_in_context`, lexically, so the
 five replays cost five generations and no embedding. A run that cannot apply (no golden
@@ -38,7 +39,7 @@ _DESCRIPTIONS: dict[RunName, str] = {
     "oracle": "the golden documents' chunks from the current corpus",
     "no_context": "no context",
     "answer_first": "the recorded context with the answer-bearing chunk first",
-    "answer_last": "the recorded context with the answer-bearing chunk last, next to the question",
+    "answer_last": "the answer-first context mirrored: the answer-bearing chunk last, next to the question",
 }
 
 
@@ -137,7 +138,8 @@ def _replay(stack: Stack, trace: Trace, name: RunName, overrides: dict[str, Any]
 
 
 def _answer_moved(trace: Trace, golden: Golden, *, last: bool) -> tuple[list[str], str | None]:
-    """The recorded context's chunk ids with the best answer-bearing chunk moved first (or last)."""
+    """The recorded context's chunk ids with the best answer-bearing chunk moved first; `last`
+    mirrors that arrangement (the answer chunk last, its neighbours in the same distance order)."""
     ids = recorded_chunk_ids(trace)
     chunks: dict[str, RetrievedChunk] = {c.chunk_id: c for c in (trace.retrieval.chunks if trace.retrieval else [])}
     ordered = [chunks[i] for i in ids if i in chunks]
@@ -145,8 +147,8 @@ def _answer_moved(trace: Trace, golden: Golden, *, last: bool) -> tuple[list[str
     if not holding:
         return [], "no recorded chunk holds the answer"
     moved = holding[0][1].chunk_id
-    rest = [i for i in ids if i != moved]
-    return ([*rest, moved] if last else [moved, *rest]), None
+    first = [moved, *(i for i in ids if i != moved)]
+    return (first[::-1] if last else first), None
 
 
 def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None = None) -> CounterfactualReport:
