@@ -237,8 +237,10 @@ def _diagnose(stack: Stack, failing: Sequence[Trace], window: Sequence[Trace], l
     many = diagnose_many(stack, list(window))
     if many.layer == "upstream_data":
         return "upstream_data", {**votes, "upstream_data(window)": 1}
-    layer, _ = votes.most_common(1)[0]
-    return layer, dict(votes)
+    top = max(votes.values())
+    tied = [layer for layer, n in votes.items() if n == top]
+    # a tie between per-trace verdicts goes to the layer the whole window's diagnosis names
+    return (many.layer if many.layer in tied else tied[0]), dict(votes)
 
 
 def _close(journal: DrillJournal, scenario: Scenario, started: float) -> DrillJournal:
