@@ -18,6 +18,13 @@ from replaylab.files import atomic_write_text
 from replaylab.scenario import load_scenario, scenario_names
 
 
+def _shown(value: object) -> str:
+    """A journal value for a table cell: floats to three significant digits."""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return json.dumps(value, default=str)
+
+
 def _print_journal(j: DrillJournal) -> None:
     mark = "[green]PASSED[/green]" if j.passed else f"[red]DEVIATED[/red] ({j.status})"
     console.print(f"\n[bold]{j.scenario}[/bold] — {j.title}: {mark} in {j.elapsed_s:.1f}s")
@@ -27,14 +34,15 @@ def _print_journal(j: DrillJournal) -> None:
     for col in ("step", "time", "what happened"):
         table.add_column(col)
     for s in j.steps:
-        detail = ", ".join(f"{k}={short(json.dumps(v, default=str), 60)}" for k, v in s.detail.items())
+        detail = ", ".join(f"{k}={short(_shown(v), 60)}" for k, v in s.detail.items())
         table.add_row(s.name, f"{s.elapsed_s:.2f}s", detail)
     console.print(table)
     exp = Table(show_header=True)
     for col in ("expectation", "expected", "actual", ""):
         exp.add_column(col)
     for e in j.expectations:
-        exp.add_row(e.name, short(str(e.expected), 40), short(str(e.actual), 50), "✓" if e.met else "[red]✗[/red]")
+        actual = _shown(e.actual) if isinstance(e.actual, float) else str(e.actual)
+        exp.add_row(e.name, short(str(e.expected), 40), short(actual, 50), "✓" if e.met else "[red]✗[/red]")
     console.print(exp)
     if j.summary:
         console.print(j.summary, markup=False, soft_wrap=True)
@@ -42,15 +50,17 @@ def _print_journal(j: DrillJournal) -> None:
 
 @app.command()
 def drill(
-    scenario: Annotated[str | None, typer.Argument(help="Scenario name (see scenarios/) or path")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Run every scenario")] = False,
+    scenario: Annotated[list[str] | None, typer.Argument(
+        help="Scenario names (see scenarios/, e.g. embedding-drift or gemma/context-position-burial) or paths")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Run every scenario in scenarios/ (sandbox reader)")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the journal(s) as JSON")] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report")] = None,
+    diagnose: Annotated[int, typer.Option(min=1, help="Failing traces to diagnose one by one (5 replays each)")] = 5,
 ) -> None:
     """Steady state → inject → traffic → detect → diagnose → bisect → rollback → verify. Exit 1 on deviation."""
-    if all_ == (scenario is not None):
-        raise ConfigError("Give one SCENARIO or --all")
-    names = scenario_names() if all_ else [scenario or ""]
+    if all_ == bool(scenario):
+        raise ConfigError("Give SCENARIO names or --all")
+    names = scenario_names() if all_ else list(scenario or [])
     scenarios = [load_scenario(n) for n in names]
     stack = get_stack()
     base = base_config(None)
@@ -64,7 +74,7 @@ def drill(
                 status.update(f"{name}: {step}")
 
             journal = run_drill(sc, stack=stack, base=base, traces_dir=stack.ws.runs / "drills" / f"{sc.name}-{stamp}",
-                                progress=progress)
+                                progress=progress, diagnose_traces=diagnose)
         journals.append(journal)
         _print_journal(journal)
     total = time.perf_counter() - start
@@ -79,7 +89,7 @@ def drill(
         console.print(summary)
     if json_out:
         payload = [j.model_dump(mode="json") for j in journals]
-        atomic_write_text(json_out, json.dumps(payload[0] if len(payload) == 1 and not all_ else payload, indent=2))
+        atomic_write_text(json_out, json.dumps(payload[0] if len(names) == 1 and not all_ else payload, indent=2))
         console.print(f"journal written to {json_out}")
     if html:
         from replaylab.report import drill_html

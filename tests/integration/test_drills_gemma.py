@@ -1,8 +1,9 @@
-"""The poisoned-documents drill with the real Gemma 3 270M as the served model.
+"""The poisoned-documents and burial drills with the real Gemma 3 270M as the served model
+(`scenarios/gemma/`, also `make drills-gemma`).
 
-The traffic is pinned to five golden questions Gemma answers right from retrieved context
-in the steady state (measured: q025, q031, q037, q061, q067), so the steady-state hypothesis
-can hold for a 270M model; the fault then targets exactly those questions.
+Both pin their traffic to golden questions Gemma answers right in the scenario's steady state,
+measured once and written into the scenario (a 270M model fails most of the golden set at any
+setting, so a random sample would abort at the steady-state check).
 """
 
 from __future__ import annotations
@@ -10,24 +11,33 @@ from __future__ import annotations
 import pytest
 
 from replaylab.config import RunConfig, load_partial_config
-from replaylab.drill import run_drill
+from replaylab.drill import DrillJournal, run_drill
 from replaylab.scenario import load_scenario
 from replaylab.workspace import PACKAGE_DATA
 
 pytestmark = [pytest.mark.llm, pytest.mark.minilm]
-GEMMA_ANSWERS = ["q025", "q031", "q037", "q061", "q067"]
+
+
+def drill(stack, name: str) -> DrillJournal:  # type: ignore[no-untyped-def]
+    scenario = load_scenario(name)
+    assert scenario.baseline["model"] == "gemma-3-270m"
+    base = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=RunConfig())
+    journal = run_drill(scenario, stack=stack, base=base, diagnose_traces=2)
+    unmet = [f"{e.name}: expected {e.expected}, got {e.actual}" for e in journal.expectations if not e.met]
+    assert journal.passed, f"{journal.status} {journal.error or ''} {unmet}"
+    return journal
 
 
 def test_poisoned_documents_drill_with_real_gemma(tiny_stack):
-    scenario = load_scenario("poisoned-documents")
-    scenario = scenario.model_copy(update={
-        "baseline": {"model": "gemma-3-270m"},
-        "traffic": scenario.traffic.model_copy(update={"sample": 0, "qids": GEMMA_ANSWERS}),
-        "method": {**scenario.method, "targets": GEMMA_ANSWERS},
-    })
-    base = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=RunConfig())
-    journal = run_drill(scenario, stack=tiny_stack, base=base, diagnose_traces=2)
-    unmet = [f"{e.name}: expected {e.expected}, got {e.actual}" for e in journal.expectations if not e.met]
-    assert journal.passed, f"{journal.status} {journal.error or ''} {unmet}"
+    journal = drill(tiny_stack, "gemma/poisoned-documents")
     assert journal.bisect_causes == ["corpus"] and journal.diagnosed_layer == "upstream_data"
     assert journal.bisect is not None and journal.bisect["culprit_chunks"]
+
+
+@pytest.mark.slow
+def test_burial_drill_with_real_gemma(tiny_stack):
+    journal = drill(tiny_stack, "gemma/context-position-burial")
+    assert journal.steady_state_before == 1.0 and journal.recovered
+    assert "quality-drop" in journal.detected_by
+    assert journal.diagnosed_layer == "generation" and journal.bisect_causes == ["context_order"]
+    assert journal.affected_failure_rate is not None and journal.affected_failure_rate >= 0.3

@@ -79,3 +79,14 @@ def test_replay_of_a_good_trace_succeeds(good_trace, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "identical to the recording" in proc.stdout
     assert str(TINY_CORPUS) in good_trace.read_text()
+
+
+def test_drill_needs_scenarios_or_all(tmp_path):
+    _one_line_error(_cli("drill", env_home=tmp_path), "Give SCENARIO names or --all")
+    _one_line_error(_cli("drill", "embedding-drift", "--all", env_home=tmp_path), "Give SCENARIO names or --all")
+
+
+def test_drill_checks_every_scenario_before_running_any(tmp_path):
+    proc = _cli("drill", "gemma/context-position-burial", "no-such-drill", env_home=tmp_path)
+    _one_line_error(proc, "Unknown scenario 'no-such-drill'")
+    assert proc.stdout.strip() == ""  # nothing ran
