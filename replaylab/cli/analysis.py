@@ -119,8 +119,9 @@ def diagnose_cmd(
         console.print(f"counterfactuals: {d.counterfactuals.summary}")
     if d.cluster is not None and len(d.trace_ids) > 1:
         c = d.cluster
-        console.print(f"cluster: {c.failures_on_topic}/{c.failures_total} failures on {c.topic!r} from {c.onset}; "
-                      f"{c.batch_share:.0%} of their chunks ingested {c.batch_date} ({c.batch_source})")
+        batch = (f"{c.batch_share:.0%} of their chunks ingested {c.batch_date} ({c.batch_source})"
+                 if c.batch_date is not None else "no recent ingestion among their chunks")
+        console.print(f"cluster: {c.failures_on_topic}/{c.failures_total} failures on {c.topic!r} from {c.onset}; {batch}")
     if d.suspects:
         console.print(f"suspects: {', '.join(d.suspects)}")
     console.print(d.next_step)
