@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from _stand_ins import recency_reader
 
 from replaylab.config import IndexSpec, RunConfig
 from replaylab.deployment import Deployment
@@ -186,6 +187,23 @@ def test_context_position_burial_buries_the_best_chunk(stack: Stack, golden: lis
     assert injection.before.config.top_k >= 20
     assert injection.after.config.context_order == "bury"
     assert injection.variables == ["context_order"]
+
+
+def test_burial_predicts_by_the_served_models_position_bias(stack: Stack, golden: list[GoldenItem]) -> None:
+    """A recency model (as Gemma 3 270M measures) keeps its best chunk last; burying it breaks those questions.
+    With the best chunk first it was barely read anyway, so nothing is predicted there."""
+    fault = parse_fault({"kind": "context-position-burial"})
+
+    def before(order: str) -> Deployment:
+        cfg = fault.steady_state(BASE).model_copy(update={"model": recency_reader(), "context_order": order})
+        return Deployment.capture(stack, cfg)
+
+    assert fault.apply(before("rank"), stack=stack, golden=golden).affected_qids == []
+    injection = fault.inject(before("reverse"), stack=stack, golden=golden)
+    assert injection.affected_qids
+    was, now = rates(stack, injection, golden)
+    assert was >= 0.8 and now <= 0.6, (was, now)
+    assert fault.rollback(injection, stack=stack) == injection.before
 
 
 def test_silent_model_change_shows_in_the_trace_mrv(stack: Stack, golden: list[GoldenItem],

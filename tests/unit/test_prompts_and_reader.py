@@ -106,3 +106,31 @@ def test_delete_label_removes_only_that_label(workspace):
     assert reg.delete_label(template="rag-answer", label="canary") == 5
     assert reg.labels() == {"rag-answer": {"production": 4}}
     assert reg.delete_label(template="rag-answer", label="canary") is None
+
+
+def test_position_weight_reads_a_measured_profile_or_falls_back_to_the_u_prior() -> None:
+    from _stand_ins import recency_reader
+
+    from replaylab.faults.generation import HIGH, LOW
+    from replaylab.models.base import GenerationResult, Generator
+    from replaylab.models.llama import Gemma270M  # the class only: no weights are loaded
+
+    class Unmeasured(Generator):
+        id = "test-unmeasured"
+
+        def generate(self, request: GenerationRequest) -> GenerationResult:
+            raise NotImplementedError
+
+    class MeasuredLikeGemma(Unmeasured):
+        position_profile = Gemma270M.position_profile
+
+    u, g = Unmeasured(), MeasuredLikeGemma()
+    assert u.position_weight(0, 1) == g.position_weight(0, 1) == 1.0
+    assert u.position_weight(0, 21) == u.position_weight(20, 21) == 1.0 and u.position_weight(10, 21) == 0.5
+    # Gemma: only the last place is read (>= HIGH); first and middle are predicted lost (<= LOW)
+    assert g.position_weight(19, 20) == 1.0 >= HIGH
+    assert g.position_weight(0, 20) == pytest.approx(0.33) and g.position_weight(10, 20) <= LOW
+    assert g.position_weight(14, 20) == pytest.approx(0.5, abs=0.01)
+    recency = get_generator(recency_reader())
+    assert recency.position_weight(0, 5) == pytest.approx(0.25) and recency.position_weight(4, 5) == 1.0
+    assert get_generator("sandbox-reader-1.1").position_weight(2, 5) == pytest.approx(0.25)
