@@ -67,6 +67,7 @@ class Stack:
         """Requested model -> model a provider actually serves (the silent-version-change seam)."""
         self._cache: EmbeddingCache | None = None
         self._snapshots: dict[str, Snapshot] = {}
+        self._chunks: dict[str, list[Chunk]] = {}
         self.stats = {"snapshot_builds": 0, "snapshot_loads": 0}
 
     # ---- data -------------------------------------------------------------------------
@@ -82,7 +83,11 @@ class Stack:
         return load_corpus(corpus, self.ws, as_of=as_of)
 
     def chunks(self, corpus: CorpusSpec, index: IndexSpec) -> list[Chunk]:
-        return chunk_corpus(self.documents(corpus, index.as_of), index.chunking)
+        """The corpus as of `index.as_of`, chunked; kept per process like the snapshots (chunks are frozen)."""
+        key = canonical_json([corpus.model_dump(mode="json"), str(index.as_of), index.chunking.model_dump(mode="json")])
+        if key not in self._chunks:
+            self._chunks[key] = chunk_corpus(self.documents(corpus, index.as_of), index.chunking)
+        return list(self._chunks[key])
 
     def snapshot(self, corpus: CorpusSpec, index: IndexSpec) -> Snapshot:
         """The index snapshot for this corpus and index spec: from memory, disk, or built."""

@@ -26,6 +26,7 @@ def _wordpiece() -> Counter:
     tok.no_truncation()
     tok.no_padding()
 
+    @lru_cache(maxsize=65536)  # the same passages are counted again on every replay of them
     def count(text: str) -> int:
         return len(tok.encode(text, add_special_tokens=False).ids)
 

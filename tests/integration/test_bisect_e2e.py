@@ -55,7 +55,6 @@ def test_hand_made_fault_is_the_sole_cause(tiny_stack, case):
 
 
 @pytest.mark.llm
-@pytest.mark.slow
 def test_temperature_raised_on_gemma_is_found_over_seeds(tiny_stack):
     bad = GOOD.model_copy(update={"model": "gemma-3-270m", "sampling": SamplingParams(temperature=1.5, top_p=1.0)})
     trace, good = _first_broken(tiny_stack, bad)
