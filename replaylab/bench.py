@@ -179,12 +179,20 @@ def gemma_bisect_overhead(note: Note) -> dict[str, Any]:
 
         good = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=trace.config)
         note("gemma bisect: warming the index snapshots and the model")
-        stack.run(trace.question, good)
-        note("gemma bisect: every replay live")
-        bisector = TraceBisector(stack, trace)
-        start = time.perf_counter()
-        result = bisector.run(good=good, seeds=[0], seeded=False)
-        wall = time.perf_counter() - start
+        saved = os.environ.get("REPLAYLAB_LLAMA_MEMO")
+        os.environ["REPLAYLAB_LLAMA_MEMO"] = "0"  # live means live: no request answered from the memo
+        try:
+            stack.run(trace.question, good)
+            note("gemma bisect: every replay live")
+            bisector = TraceBisector(stack, trace)
+            start = time.perf_counter()
+            result = bisector.run(good=good, seeds=[0], seeded=False)
+            wall = time.perf_counter() - start
+        finally:
+            if saved is None:
+                os.environ.pop("REPLAYLAB_LLAMA_MEMO", None)
+            else:
+                os.environ["REPLAYLAB_LLAMA_MEMO"] = saved
     calls = [t.generation.latency_ms / 1000 for t in bisector.evidence.values() if t.generation]
     med = median(calls) if calls else 0.0
     bound = 1.2 * result.replays * med
