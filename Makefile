@@ -18,7 +18,7 @@ SEEDS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma serve \
+.PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma calibrate serve \
         audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo golden-test canary-gate postmortem scoreboard experiments clean
 
 help: ## list every target with one line each
@@ -68,6 +68,9 @@ drill: $(STAMP) ## run one fault drill: make drill SCENARIO=embedding-drift
 
 drills: $(STAMP) ## run every fault drill with the sandbox reader
 	$(RL) drill --all $(ARGS)
+
+calibrate: $(STAMP) ## pick a scenario's traffic for its model: make calibrate SCENARIO=gemma/context-position-burial
+	$(RL) calibrate $(SCENARIO) $(ARGS)
 
 drills-gemma: $(STAMP) ## the poisoned-documents and burial drills served by the real Gemma 3 270M (scenarios/gemma/)
 	$(RL) drill gemma/poisoned-documents gemma/context-position-burial --diagnose 2 $(ARGS)

@@ -98,3 +98,41 @@ def drill(
         console.print(f"HTML report written to {html}")
     if any(not j.passed for j in journals):
         raise typer.Exit(1)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="Scenario name or path (its baseline names the model)")],
+    per_topic: Annotated[int, typer.Option(min=1, help="Passing questions to keep per topic")] = 2,
+    all_questions: Annotated[bool, typer.Option("--all-questions",
+                                                help="Try every golden question, not only those the fault puts at risk")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the calibration as JSON")] = None,
+) -> None:
+    """Pick a scenario's traffic for its model: golden questions it answers in the steady state."""
+    from replaylab.calibrate import calibrate as run_calibration
+
+    sc = load_scenario(scenario)
+    stack = get_stack()
+    with console.status(f"{sc.name}: steady state") as status:
+        tried = 0
+
+        def step(qid: str) -> None:
+            nonlocal tried
+            tried += 1
+            status.update(f"{sc.name}: steady state, question {tried} ({qid})")
+
+        cal = run_calibration(sc, stack=stack, base=base_config(None), per_topic=per_topic,
+                              at_risk_only=not all_questions, step=step)
+    table = Table(title=f"{cal.scenario} on {cal.model}: {len(cal.picked)} picked of {len(cal.rows)} tried "
+                        f"({cal.candidates} candidates) in {cal.seconds:.1f}s")
+    for col in ("qid", "topic", "steady state", "output"):
+        table.add_column(col)
+    for r in cal.rows:
+        table.add_row(r.qid, r.topic, "pass" if r.passed else "[red]fail[/red]", short(r.output, 70))
+    console.print(table)
+    if cal.short_topics:
+        console.print(f"fewer than {per_topic} passing questions in: {', '.join(cal.short_topics)}")
+    console.print(f"traffic:\n  sample: 0\n  qids: [{', '.join(cal.picked)}]\n  include_affected: false", markup=False)
+    if json_out:
+        atomic_write_text(json_out, cal.model_dump_json(indent=2))
+        console.print(f"calibration written to {json_out}")
