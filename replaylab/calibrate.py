@@ -80,6 +80,9 @@ def calibrate(scenario: Scenario, *, stack: Stack, base: RunConfig, per_topic: i
     if at_risk_only:
         at_risk = set(fault.apply(before, stack=stack, golden=golden).affected_qids)
         golden = [g for g in golden if g.qid in at_risk]
+        if not golden:
+            raise ScenarioError(f"Scenario {scenario.name}: the fault puts no golden question at risk under "
+                                f"{before.config.model}; calibrate over --all-questions instead")
     cal = Calibration(scenario=scenario.name, model=before.config.model, per_topic=per_topic, candidates=len(golden))
     found: dict[str, int] = {g.topic: 0 for g in golden}
     for item in candidate_order(golden):

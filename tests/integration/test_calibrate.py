@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _stand_ins import recency_reader
 
 from replaylab.calibrate import calibrate, candidate_order
 from replaylab.config import RunConfig, load_partial_config
@@ -52,5 +53,10 @@ def test_calibration_keeps_the_first_steady_state_passers_per_topic(tiny_stack) 
 def test_calibration_of_a_simulation_or_a_bad_count_is_refused(tiny_stack) -> None:
     with pytest.raises(ScenarioError, match="prompt-rollout simulation"):
         calibrate(load_scenario("bad-prompt-rollout"), stack=tiny_stack, base=BASE)
+    # a recency model with its best chunk first: burial has nothing left to break
+    rank_first = load_scenario("context-position-burial").model_copy(
+        update={"baseline": {"model": recency_reader(), "context_order": "rank"}})
+    with pytest.raises(ScenarioError, match="puts no golden question at risk"):
+        calibrate(rank_first, stack=tiny_stack, base=BASE)
     with pytest.raises(ScenarioError, match="per_topic must be at least 1"):
         calibrate(load_scenario("top-k-truncation"), stack=tiny_stack, base=BASE, per_topic=0)
