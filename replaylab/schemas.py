@@ -25,6 +25,27 @@ _MODELS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _scenario_methods(schema: dict[str, Any]) -> dict[str, Any]:
+    """Check a fault scenario's `method` as one of the built-in faults, told apart by `kind`, so an
+    editor flags a wrong parameter too. Other runners (simulations) keep an open mapping; a scenario
+    without `runner` is a fault scenario, and `if` holds for it because `properties` ignores absent keys."""
+    from pydantic import TypeAdapter
+
+    from replaylab.faults import Fault
+
+    union = TypeAdapter(Fault).json_schema(ref_template="#/$defs/{model}")
+    clash = set(union.get("$defs", {})) & set(schema.get("$defs", {}))
+    if clash:
+        raise RuntimeError(f"fault and scenario schemas both define {sorted(clash)}")
+    schema.setdefault("$defs", {}).update(union.pop("$defs", {}))
+    schema["if"] = {"properties": {"runner": {"const": "fault"}}}
+    schema["then"] = {"properties": {"method": union}}
+    return schema
+
+
+_POST: dict[str, Any] = {"scenario": _scenario_methods}
+
+
 def all_schemas() -> dict[str, dict[str, Any]]:
     """Schema name -> JSON Schema, for every model whose module is installed."""
     out: dict[str, dict[str, Any]] = {}
@@ -34,5 +55,6 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         except (ImportError, AttributeError):
             continue
         if isinstance(cls, type) and issubclass(cls, BaseModel):
-            out[name] = cls.model_json_schema()
+            schema = cls.model_json_schema()
+            out[name] = _POST[name](schema) if name in _POST else schema
     return out

@@ -3,14 +3,30 @@ real-model variants in scenarios/gemma/ pin traffic the golden set holds."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from replaylab.scenario import SCENARIO_DIR, load_scenario, scenario_names
+from replaylab.schemas import all_schemas
 from replaylab.stack.corpus import load_golden
 
 FILES = sorted(SCENARIO_DIR.rglob("*.yaml"))
+SCHEMA_DIR = SCENARIO_DIR.parent / "schemas"
+
+
+def as_editor_sees(path: Path) -> Any:
+    """The YAML as JSON (dates as strings), the way a YAML language server checks it against the schema."""
+    return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+
+
+def scenario_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / "scenario.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 def test_there_are_fourteen_sandbox_scenarios_and_two_gemma_ones() -> None:
@@ -37,3 +53,36 @@ def test_gemma_scenarios_pin_real_golden_questions(name: str) -> None:
     assert scenario.traffic.sample == 0 and scenario.traffic.qids
     assert set(scenario.traffic.qids) <= golden
     assert "real-llm" in scenario.tags
+
+
+def test_committed_schemas_match_the_models() -> None:
+    for name, schema in all_schemas().items():
+        assert json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")) == schema, \
+            f"schemas/{name}.schema.json is stale: run make schema"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(SCENARIO_DIR)) for p in FILES])
+def test_scenario_file_validates_against_the_exported_schema(path: Path) -> None:
+    scenario_validator().validate(as_editor_sees(path))
+
+
+@pytest.mark.parametrize(("method", "why"), [
+    ({"kind": "context-position-burial", "top_k": 5}, "top_k"),  # a long context means >= 20 chunks
+    ({"kind": "top-k-truncation", "tok_k": 1}, "tok_k"),  # a typo in a parameter name
+    ({"kind": "no-such-fault"}, "Unknown fault 'no-such-fault'"),
+])
+def test_the_schema_checks_fault_parameters_like_the_loader(tmp_path: Path, method: dict[str, Any],
+                                                            why: str) -> None:
+    data = as_editor_sees(SCENARIO_DIR / "top-k-truncation.yaml")
+    data["method"] = method
+    assert list(scenario_validator().iter_errors(data)), method
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(Exception, match=why):
+        load_scenario(str(bad))
+
+
+def test_simulation_scenarios_keep_an_open_method() -> None:
+    data = as_editor_sees(SCENARIO_DIR / "bad-prompt-rollout.yaml")
+    assert data["runner"] == "prompt-rollout" and data["method"]["kind"] == "prompt-rollout"  # not a fault kind
+    scenario_validator().validate(data)
