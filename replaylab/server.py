@@ -82,6 +82,10 @@ class ApiError(Exception):
         self.body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
+RUNTIME_FIELDS = ("backend", "quantization", "file_sha256", "prompt_frame")
+"""The served generator's runtime facts sent back with every completion (`replaylab_runtime`)."""
+
+
 class ModelServer:
     """Public model names -> generator ids, and the OpenAI-shaped answers (no sockets here)."""
 
@@ -151,6 +155,8 @@ class ModelServer:
             "created": int(time.time()),
             "model": result.model_returned,
             "system_fingerprint": f"fp_{hashlib.sha256(json.dumps(gen.describe(), sort_keys=True).encode()).hexdigest()[:10]}",
+            # an extension field (OpenAI clients keep unknown fields): what answered, for the caller's MRV
+            "replaylab_runtime": {k: v for k, v in gen.describe().items() if k in RUNTIME_FIELDS},
             "choices": [{"index": 0, "message": {"role": "assistant", "content": result.output},
                          "logprobs": None, "finish_reason": result.finish_reason}],
             "usage": {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,

@@ -35,6 +35,8 @@ class ModelRuntime(_Model):
     backend: str = ""
     quantization: str = ""
     file_sha256: str = ""
+    system_fingerprint: str = ""
+    """The serving side's fingerprint of its configuration (OpenAI-compatible endpoints)."""
 
 
 class VersionSnapshot(_Model):
@@ -114,6 +116,8 @@ class GenerationSpan(_Model):
     completion_tokens: int
     latency_ms: float
     cassette: str | None = None
+    runtime: dict[str, str] = {}
+    """What the serving side reported about itself for this call (see GenerationResult.runtime)."""
 
 
 class Golden(_Model):

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from replaylab.config import SamplingParams
 from replaylab.registry import lookup
@@ -46,6 +46,9 @@ class GenerationResult(BaseModel):
     finish_reason: str = "stop"
     cassette: str | None = None
     """Path of the cassette the call was replayed from or recorded into."""
+    runtime: dict[str, str] = Field(default_factory=dict)
+    """What the serving side reported about itself for this call (an HTTP backend only):
+    `system_fingerprint`, and from a replaylab server its `backend`, `quantization`, `file_sha256`."""
 
 
 class Generator(ABC):

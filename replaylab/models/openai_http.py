@@ -60,6 +60,17 @@ def _error_message(response: httpx.Response) -> str:
     return str(err or data)[:200]
 
 
+def _runtime(data: dict[str, Any]) -> dict[str, str]:
+    """`system_fingerprint`, and a replaylab server's `replaylab_runtime` facts, as strings."""
+    out: dict[str, str] = {}
+    extra = data.get("replaylab_runtime")
+    if isinstance(extra, dict):
+        out.update({str(k): str(v) for k, v in extra.items() if isinstance(v, str | int | float)})
+    if data.get("system_fingerprint"):
+        out["system_fingerprint"] = str(data["system_fingerprint"])
+    return out
+
+
 @register("generator", "openai")
 class OpenAIChat(Generator):
     """A remote model behind an OpenAI-compatible `/chat/completions` endpoint."""
@@ -126,7 +137,7 @@ class OpenAIChat(Generator):
                 prompt_tokens=int(usage.get("prompt_tokens") or 0),
                 completion_tokens=int(usage.get("completion_tokens") or 0),
                 finish_reason=str(choice.get("finish_reason") or "stop"),
-                cassette=str(active_cassette()) if active_cassette() else None)
+                cassette=str(active_cassette()) if active_cassette() else None, runtime=_runtime(data))
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise ReplayFailed(f"{url} answered 200 with a body that is not a chat completion "
                                f"({type(exc).__name__}: {exc})") from None

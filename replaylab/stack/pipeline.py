@@ -55,6 +55,18 @@ def golden_of(item: GoldenItem) -> Golden:
                   false_premise=item.false_premise, expected_route=item.route)
 
 
+def model_runtime(model_id: str, local: Mapping[str, str], generation: GenerationSpan) -> ModelRuntime:
+    """The MRV: the facts the backend knows locally, overridden by what a remote server reported."""
+    remote = generation.runtime
+    backend = local.get("backend", "")
+    if remote.get("backend"):
+        backend = f"{backend} -> {remote['backend']}" if backend else remote["backend"]
+    return ModelRuntime(requested=model_id, returned=generation.model_returned, backend=backend,
+                        quantization=remote.get("quantization") or local.get("quantization", ""),
+                        file_sha256=remote.get("file_sha256") or local.get("file_sha256", ""),
+                        system_fingerprint=remote.get("system_fingerprint", ""))
+
+
 class Stack:
     """One process's view of the RAG stack over a workspace."""
 
@@ -199,10 +211,7 @@ class Stack:
             versions=VersionSnapshot(
                 ppv=pv.id, index_snapshot=retrieval.index_snapshot, embedder=config.embedder,
                 corpus_snapshot=corpus_id,
-                mrv=ModelRuntime(requested=model_id, returned=generation.model_returned,
-                                 backend=generator.runtime.get("backend", type(generator).__name__),
-                                 quantization=generator.runtime.get("quantization", ""),
-                                 file_sha256=generator.runtime.get("file_sha256", "")),
+                mrv=model_runtime(model_id, {"backend": type(generator).__name__, **generator.runtime}, generation),
                 tav=config.tools or "none",
             ),
             routing=routing, retrieval=retrieval, prompt=prompt, generation=generation,
@@ -244,7 +253,7 @@ class Stack:
         return GenerationSpan(model_requested=model_id, model_returned=result.model_returned,
                               sampling=config.sampling, output=result.output, prompt_tokens=result.prompt_tokens,
                               completion_tokens=result.completion_tokens, latency_ms=round(latency, 2),
-                              cassette=result.cassette)
+                              cassette=result.cassette, runtime=result.runtime)
 
     def replay(self, trace: Trace, *, overrides: Mapping[str, Any] | None = None,
                holds: Collection[Stage] = ()) -> Trace:

@@ -43,6 +43,9 @@ def test_gemma_recorded_once_then_replayed_offline_identically(tmp_path: Path, w
             live = gen.generate(REQUEST)
         assert use.recorded == 1
     assert live.model_returned == "gemma-3-270m"
+    # the server says what answered: the caller's MRV gets the quantisation and the weights' checksum
+    assert live.runtime["quantization"] == "Q4_K_M" and len(live.runtime["file_sha256"]) == 64
+    assert live.runtime["system_fingerprint"].startswith("fp_")
     assert live.output and 0 < live.completion_tokens <= 24 and live.prompt_tokens > 40
     assert live.finish_reason in ("stop", "length")
 

@@ -114,3 +114,24 @@ def test_server_refuses_unknown_models_and_non_loopback_hosts() -> None:
         ModelServer("sandbox-reader-1.0", served_as={"x": "nope"})
     with pytest.raises(ConfigError, match="loopback only"):
         serve("sandbox-reader-1.0", 0, host="0.0.0.0")
+
+
+def test_the_served_runtime_reaches_the_callers_trace(base_url: str) -> None:
+    """system_fingerprint and the `replaylab_runtime` extension land in the MRV of an `openai:` trace."""
+    from replaylab.stack.pipeline import model_runtime
+    from replaylab.trace import GenerationSpan
+
+    body = httpx.post(f"{base_url}/chat/completions", json={"model": "sandbox-reader-1.0", "messages": MESSAGES}).json()
+    assert body["system_fingerprint"].startswith("fp_") and isinstance(body["replaylab_runtime"], dict)
+    request = GenerationRequest(model="sandbox-reader-1.0", messages=[ChatMessage.model_validate(m) for m in MESSAGES])
+    served = OpenAIChat("sandbox-reader-1.0", base_url=base_url).generate(request)
+    assert served.runtime["system_fingerprint"] == body["system_fingerprint"]
+    # a remote server's facts override the client's own, and the client backend stays named
+    span = GenerationSpan(model_requested="openai:m", model_returned="m", sampling=request.sampling, output="x",
+                          prompt_tokens=1, completion_tokens=1, latency_ms=1.0,
+                          runtime={"backend": "llama-cpp-python 0.3.16", "quantization": "Q4_K_M",
+                                   "file_sha256": "ab" * 32, "system_fingerprint": "fp_0123456789"})
+    mrv = model_runtime("openai:m", OpenAIChat.runtime, span)
+    assert mrv.backend.startswith("openai-compatible HTTP") and mrv.backend.endswith("-> llama-cpp-python 0.3.16")
+    assert (mrv.quantization, mrv.file_sha256, mrv.system_fingerprint) == ("Q4_K_M", "ab" * 32, "fp_0123456789")
+    assert model_runtime("m", {"backend": "Reader10"}, span.model_copy(update={"runtime": {}})).quantization == ""
