@@ -147,6 +147,10 @@ class BisectResult(BaseModel):
     elapsed_s: float = 0.0
     """Filled by the caller: wall time."""
 
+    def implicated(self) -> list[str]:
+        """Every variable bisect names: the single causes and the members of each interaction, sorted."""
+        return sorted({c.variable for c in self.causes} | {v for group in self.interactions for v in group})
+
 
 def bisect(
     *,

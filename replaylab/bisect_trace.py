@@ -154,7 +154,8 @@ class TraceBisector:
         base = read_values(good)
         names = sorted(base)
         good_values = {n: base[n] for n in names}
-        bad_values = {n: read_values(bad)[n] for n in names}
+        bad_all = read_values(bad)
+        bad_values = {n: bad_all[n] for n in names}
 
         def outcome(assignment: Mapping[str, Any], seed: int) -> RunResult:
             return self._run(apply_values(good, dict(assignment)), seed, seeded=seeded)

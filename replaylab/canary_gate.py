@@ -136,9 +136,10 @@ def production_config(stack: Stack, base: RunConfig, *, label: str = "production
 def gate_cases(stack: Stack, *, sample: int | None = None, seed: int = 0, traces_dir: Path | None = None,
                max_traces: int = 50) -> list[Case]:
     """The workspace golden set (or a seeded sample of it) and the recent traces in `traces_dir`."""
-    from replaylab.golden import GoldenStore, golden_for
+    from replaylab.golden import GoldenStore
+    from replaylab.stack.pipeline import golden_of
 
-    cases = [Case(ref=g.qid, source="golden", question=g.question, golden=golden_for(g))
+    cases = [Case(ref=g.qid, source="golden", question=g.question, golden=golden_of(g))
              for g in GoldenStore(stack.ws).load().cases]
     if sample is not None and sample < len(cases):
         added = [c for c in cases if c.ref.startswith("reg-")]  # regression cases always run

@@ -15,10 +15,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from replaylab.models.openai_http import BASE_URL_VARS
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
 
-ENV_BASE_URL = "REPLAYLAB_OPENAI_BASE_URL"
+ENV_BASE_URL = BASE_URL_VARS[0]
 
 
 def cassette_path(trace: Trace, trace_path: Path) -> Path | None:

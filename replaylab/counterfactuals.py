@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from replaylab.errors import ReplaylabError
-from replaylab.evals import EvalSettings, Score, evaluate
+from replaylab.evals import EvalSettings, Score, evaluate, verdict
 from replaylab.evals.retrieval import answer_chunks
 from replaylab.evals.text import find_needle, specific_needles
 from replaylab.stack.pipeline import Stack, Stage
@@ -82,10 +82,6 @@ class CounterfactualReport(BaseModel):
     def run(self, name: RunName) -> CounterfactualRun:
         return next(r for r in self.runs if r.name == name)
 
-    def outcome(self, name: RunName) -> bool | None:
-        """Passed / failed, or None when the run was skipped or errored."""
-        return self.run(name).passed
-
 
 def recorded_chunk_ids(trace: Trace) -> list[str]:
     """The recorded context: prompt order, then chunks the assembler dropped."""
@@ -109,8 +105,7 @@ def oracle_chunk_ids(stack: Stack, trace: Trace, golden: Golden) -> tuple[list[s
 
 
 def _score_run(run: CounterfactualRun, new: Trace, settings: EvalSettings) -> None:
-    report = evaluate(new, evaluators=[*settings.gate, "answer_in_context"],
-                      settings=settings.model_copy(update={"semantic_embedder": None}))
+    report = evaluate(new, evaluators=[*settings.gate, "answer_in_context"], settings=settings)
     run.output = new.generation.output if new.generation else ""
     run.passed = report.passed
     run.scores = report.scores
@@ -137,9 +132,9 @@ def _replay(stack: Stack, trace: Trace, name: RunName, overrides: dict[str, Any]
     return run
 
 
-def _answer_moved(trace: Trace, golden: Golden, *, last: bool) -> tuple[list[str], str | None]:
-    """The recorded context's chunk ids with the best answer-bearing chunk moved first; `last`
-    mirrors that arrangement (the answer chunk last, its neighbours in the same distance order)."""
+def _answer_first(trace: Trace, golden: Golden) -> tuple[list[str], str | None]:
+    """The recorded context's chunk ids with the best answer-bearing chunk moved first (answer_last
+    is this arrangement mirrored: the answer chunk last, its neighbours in the same distance order)."""
     ids = recorded_chunk_ids(trace)
     chunks: dict[str, RetrievedChunk] = {c.chunk_id: c for c in (trace.retrieval.chunks if trace.retrieval else [])}
     ordered = [chunks[i] for i in ids if i in chunks]
@@ -147,15 +142,14 @@ def _answer_moved(trace: Trace, golden: Golden, *, last: bool) -> tuple[list[str
     if not holding:
         return [], "no recorded chunk holds the answer"
     moved = holding[0][1].chunk_id
-    first = [moved, *(i for i in ids if i != moved)]
-    return (first[::-1] if last else first), None
+    return [moved, *(i for i in ids if i != moved)], None
 
 
 def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None = None) -> CounterfactualReport:
     """Replay `trace` with the recorded, oracle, empty, answer-first and answer-last contexts."""
-    settings = settings or EvalSettings()
-    recorded = evaluate(trace, evaluators=list(settings.gate),
-                        settings=settings.model_copy(update={"semantic_embedder": None}))
+    # every run here is scored lexically: no embedder
+    settings = (settings or EvalSettings()).model_copy(update={"semantic_embedder": None})
+    recorded = verdict(trace, settings=settings)
     golden = trace.golden
     traces: dict[str, Trace] = {}
     runs: list[CounterfactualRun] = []
@@ -186,13 +180,9 @@ def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None
 
     runs.append(_replay(stack, trace, "no_context", {"context": []}, (), settings, traces))
 
-    moves: tuple[tuple[RunName, bool], ...] = (("answer_first", False), ("answer_last", True))
-    for name, last in moves:
-        if golden is None:
-            runs.append(CounterfactualRun(name=name, description=_DESCRIPTIONS[name],
-                                          skipped="no golden answer to find in the context"))
-            continue
-        ids, why = _answer_moved(trace, golden, last=last)
+    first, why = _answer_first(trace, golden) if golden is not None else ([], "no golden answer to find in the context")
+    moves: tuple[tuple[RunName, list[str]], ...] = (("answer_first", first), ("answer_last", first[::-1]))
+    for name, ids in moves:
         if why is not None:
             runs.append(CounterfactualRun(name=name, description=_DESCRIPTIONS[name], skipped=why))
         else:

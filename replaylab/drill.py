@@ -114,17 +114,13 @@ def select_traffic(scenario: Scenario, golden: Sequence[GoldenItem]) -> list[Gol
     return chosen
 
 
-def _rate(traces: Sequence[Trace], verdict: Callable[[Trace], bool]) -> float:
-    return sum(verdict(t) for t in traces) / len(traces) if traces else 0.0
-
-
 def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Progress | None = None,
               diagnose_traces: int = 5, traces_dir: Path | None = None) -> DrillJournal:
     """Run one drill and return its journal (never raises for a deviation)."""
     if scenario.runner != "fault":
         return _run_simulation(scenario, stack=stack, base=base, progress=progress)
     from replaylab.bisect_trace import TraceBisector
-    from replaylab.traffic import passes, run_traffic
+    from replaylab.traffic import pass_rate, passes, run_traffic
 
     started = time.perf_counter()
     journal = DrillJournal(scenario=scenario.name, title=scenario.title)
@@ -139,7 +135,7 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
     try:
         with jr.step("steady state before") as d:
             traces = run_traffic(stack, before, sample)
-            journal.steady_state_before = d["pass_rate"] = _rate(traces, passes)
+            journal.steady_state_before = d["pass_rate"] = pass_rate(traces)
             d["requests"] = len(traces)
         if journal.steady_state_before < scenario.steady_state.min_pass_rate:
             journal.status = "aborted"
@@ -154,12 +150,12 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
         window_items = sample + [g for g in affected if g not in sample] if scenario.traffic.include_affected else sample
         with jr.step("baseline window") as d:
             baseline_traces = run_traffic(stack, injection.before, window_items)
-            d["pass_rate"] = _rate(baseline_traces, passes)
+            d["pass_rate"] = pass_rate(baseline_traces)
         with jr.step("traffic under the fault") as d:
             window = run_traffic(stack, injection.after, window_items)
-            journal.pass_rate_under_fault = d["pass_rate"] = _rate(window, passes)
+            journal.pass_rate_under_fault = d["pass_rate"] = pass_rate(window)
             hit = [t for t in window if t.golden and t.golden.qid in set(injection.affected_qids)]
-            journal.affected_failure_rate = d["affected_failure_rate"] = 1 - _rate(hit, passes) if hit else 0.0
+            journal.affected_failure_rate = d["affected_failure_rate"] = 1 - pass_rate(hit) if hit else 0.0
         failing = [t for t in window if not passes(t)]
         journal.failing_trace_ids = [t.trace_id for t in failing]
         if traces_dir is not None:
@@ -188,7 +184,7 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
                 result = TraceBisector(stack, target).run(
                     good=injection.before.config, seeds=list(range(5 if stochastic else 1)), seeded=stochastic)
                 journal.bisect = result.model_dump(mode="json", exclude={"steps"})
-                journal.bisect_causes = sorted({c.variable for c in result.causes} | {v for g in result.interactions for v in g})
+                journal.bisect_causes = result.implicated()
                 d["trace"] = target.trace_id
                 d["causes"] = journal.bisect_causes
                 d["replays"] = result.replays
@@ -199,11 +195,8 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
         if injection is not None:
             record_rollback(jr, journal, fault, injection, stack=stack)
     if injection is not None and journal.status != "failed":
-        with jr.step("steady state after") as d:
-            after = run_traffic(stack, before, sample)
-            journal.steady_state_after = d["pass_rate"] = _rate(after, passes)
-        journal.recovered = (journal.steady_state_after >= scenario.steady_state.min_pass_rate
-                             and Deployment.capture(stack, before.config) == before)
+        verify_recovery(jr, journal, scenario, stack=stack, before=before,
+                        rerun=lambda: pass_rate(run_traffic(stack, before, sample)))
     return _close(journal, scenario, started)
 
 
@@ -214,6 +207,16 @@ def record_rollback(jr: JournalRecorder, journal: DrillJournal, fault: FaultBase
         restored = fault.rollback(injection, stack=stack)
         journal.rollback_steps = d["steps"] = injection.rollback_steps
         d["restored_equals_before"] = restored == injection.before
+
+
+def verify_recovery(jr: JournalRecorder, journal: DrillJournal, scenario: Scenario, *, stack: Stack,
+                    before: Deployment, rerun: Callable[[], float]) -> None:
+    """The last step of a fault drill: the steady state holds again (`rerun` gives its pass rate now) and
+    the stack serves `before` exactly."""
+    with jr.step("steady state after") as d:
+        journal.steady_state_after = d["pass_rate"] = rerun()
+    journal.recovered = (journal.steady_state_after >= scenario.steady_state.min_pass_rate
+                         and Deployment.capture(stack, before.config) == before)
 
 
 def _bisect_target(failing: Sequence[Trace], affected: Sequence[str], passed_before: set[str]) -> Trace | None:

@@ -30,7 +30,7 @@ from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.trace import Golden, Trace
 from replaylab.workspace import Workspace
 
-__all__ = ["REGRESSION_CHECKS", "GoldenCase", "GoldenSet", "GoldenStore", "GoldenVersion", "case_checks", "golden_for"]
+__all__ = ["REGRESSION_CHECKS", "GoldenCase", "GoldenSet", "GoldenStore", "GoldenVersion", "case_checks"]
 
 REGRESSION_CHECKS: tuple[str, ...] = (
     "correct", "sycophancy", "format", "retrieval_hit", "answer_in_context", "grounded", "route", "tool_loops",
@@ -97,12 +97,6 @@ class GoldenSet(BaseModel):
             if c.qid == qid:
                 return c
         raise ConfigError(f"No golden case {qid!r} in {self.id}")
-
-
-def golden_for(case: GoldenItem) -> Golden:
-    """The trace-side `Golden` of a case (what evaluators compare against)."""
-    return Golden(qid=case.qid, answer=case.answer, aliases=list(case.aliases), doc_ids=list(case.doc_ids),
-                  false_premise=case.false_premise, expected_route=case.route)
 
 
 def case_checks(trace: Trace, *, extra: Sequence[str] = ()) -> tuple[list[str], list[str]]:

@@ -88,12 +88,12 @@ class GoldenCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         from replaylab.evals import DEFAULT_GATE, evaluate
-        from replaylab.golden import golden_for
+        from replaylab.stack.pipeline import golden_of
 
         parent = self.parent
         assert isinstance(parent, GoldenSet) and parent._stack is not None and parent._config is not None
         case = self.case
-        trace = parent._stack.run(case.question, parent._config, golden=golden_for(case), tags={"golden": case.qid})
+        trace = parent._stack.run(case.question, parent._config, golden=golden_of(case), tags={"golden": case.qid})
         report = evaluate(trace, evaluators=[*DEFAULT_GATE, *[c for c in case.checks if c not in DEFAULT_GATE]])
         failed = [s for s in report.scores if s.passed is False or (s.error and s.name in {*DEFAULT_GATE, *case.checks})]
         if not failed:

@@ -130,9 +130,7 @@ class ModelServer:
             raise ApiError(400, "Streaming is not supported by this server; send stream=false", param="stream")
         if body.n != 1:
             raise ApiError(400, "Only n=1 is supported", param="n")
-        if body.model not in self.routes:
-            raise ApiError(404, f"The model {body.model!r} does not exist. Served: {sorted(self.routes)}",
-                           param="model", code="model_not_found")
+        self.model_card(body.model)  # a 404 in OpenAI's shape for a model not served
         try:
             sampling = body.sampling()
         except ValidationError as exc:
@@ -149,14 +147,15 @@ class ModelServer:
         except Exception as exc:  # the model backend's own failure, e.g. a prompt past its window
             raise ApiError(500, f"Model {version} failed: {type(exc).__name__}: {exc}", kind="server_error") from None
         digest = hashlib.sha256(raw + result.model_returned.encode()).hexdigest()
+        facts = gen.describe()
         return {
             "id": f"chatcmpl-{digest[:24]}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": result.model_returned,
-            "system_fingerprint": f"fp_{hashlib.sha256(json.dumps(gen.describe(), sort_keys=True).encode()).hexdigest()[:10]}",
+            "system_fingerprint": f"fp_{hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:10]}",
             # an extension field (OpenAI clients keep unknown fields): what answered, for the caller's MRV
-            "replaylab_runtime": {k: v for k, v in gen.describe().items() if k in RUNTIME_FIELDS},
+            "replaylab_runtime": {k: v for k, v in facts.items() if k in RUNTIME_FIELDS},
             "choices": [{"index": 0, "message": {"role": "assistant", "content": result.output},
                          "logprobs": None, "finish_reason": result.finish_reason}],
             "usage": {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,

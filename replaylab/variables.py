@@ -15,10 +15,20 @@ from pydantic import TypeAdapter, ValidationError
 from replaylab.config import RunConfig
 from replaylab.errors import ConfigError
 from replaylab.registry import items, lookup, register
-from replaylab.trace import Trace
 
 Layer = Literal["retrieval", "generation", "routing", "upstream_data"]
 LAYERS: tuple[Layer, ...] = ("retrieval", "generation", "routing", "upstream_data")
+
+
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+
+
+def _adapter(tp: type) -> TypeAdapter[Any]:
+    """One TypeAdapter per value type: building one is far slower than using it, and bisect reads every
+    variable of every configuration it tries."""
+    if tp not in _ADAPTERS:
+        _ADAPTERS[tp] = TypeAdapter(tp)
+    return _ADAPTERS[tp]
 
 
 class Variable:
@@ -32,10 +42,7 @@ class Variable:
     def read(self, config: RunConfig) -> Any:
         """The value as JSON-able data."""
         value = getattr(config, self.field)
-        return TypeAdapter(type(value)).dump_python(value, mode="json") if value is not None else None
-
-    def read_trace(self, trace: Trace) -> Any:
-        return self.read(trace.config)
+        return _adapter(type(value)).dump_python(value, mode="json") if value is not None else None
 
     def apply(self, config: RunConfig, value: Any) -> RunConfig:
         """A copy of `config` with this variable set to `value` (validated)."""

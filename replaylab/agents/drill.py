@@ -32,8 +32,9 @@ from replaylab.agents.loop import AgentRun, GuardConfig, run_session
 from replaylab.bisect import BisectResult, RunResult, bisect
 from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
-from replaylab.drill import DrillJournal, Expectation, JournalRecorder, record_rollback
-from replaylab.registry import items, lookup
+from replaylab.detectors import run_detectors
+from replaylab.drill import DrillJournal, Expectation, JournalRecorder, record_rollback, verify_recovery
+from replaylab.registry import lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import Stack
@@ -149,7 +150,9 @@ def run_agent_loop_drill(scenario: Scenario, stack: Stack, *, base: RunConfig | 
         failing = [(r, t) for r, t in zip(runs, window, strict=True) if not r.resolved]
         report.failing_trace_ids = [t.trace_id for _, t in failing]
         with jr.step("detect") as d:
-            _detect(report, window, base_traces, stack)
+            detections, fired = run_detectors(window, base_traces, stack=stack)
+            report.detections += detections
+            report.detected_by += fired
             d["fired"] = report.detected_by
         with jr.step("diagnose") as d:
             report.diagnosed_layer, report.diagnosis_evidence = diagnose_sessions([t for _, t in failing])
@@ -163,8 +166,7 @@ def run_agent_loop_drill(scenario: Scenario, stack: Stack, *, base: RunConfig | 
                                         bad_tools=injection.after.config.tools or "tools-v2", deployed=deployed,
                                         horizon=horizon, documents=docs)
                 report.bisect = result.model_dump(mode="json", exclude={"steps"})
-                report.bisect_causes = sorted({c.variable for c in result.causes}
-                                              | {v for g in result.interactions for v in g})
+                report.bisect_causes = result.implicated()
                 d["question"], d["causes"], d["replays"] = question, report.bisect_causes, result.replays
                 d["stopped_because"] = result.stopped_because
         with jr.step("guards on") as d:
@@ -186,30 +188,13 @@ def run_agent_loop_drill(scenario: Scenario, stack: Stack, *, base: RunConfig | 
         if injection is not None:
             record_rollback(jr, report, fault, injection, stack=stack)
     if injection is not None and report.status != "failed":
-        with jr.step("steady state after") as d:
-            after_runs, _ = run_all(before.config, deployed, "after")
-            report.steady_state_after = d["pass_rate"] = _rate(after_runs)
-        report.recovered = (report.steady_state_after >= scenario.steady_state.min_pass_rate
-                            and Deployment.capture(stack, before.config) == before)
+        verify_recovery(jr, report, scenario, stack=stack, before=before,
+                        rerun=lambda: _rate(run_all(before.config, deployed, "after")[0]))
     return _close(report, scenario, started)
 
 
 def _rate(runs: list[AgentRun]) -> float:
     return sum(r.resolved for r in runs) / len(runs) if runs else 0.0
-
-
-def _detect(report: AgentLoopReport, window: list[Trace], baseline: list[Trace], stack: Stack) -> None:
-    for name, cls in items("detector"):
-        try:
-            det = cls().detect(window, baseline, stack=stack)
-        except Exception as exc:  # a detector built for RAG traffic may not read agent sessions: recorded, not raised
-            report.detections.append({"detector": name, "fired": False, "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        data = det.model_dump(mode="json")
-        data.setdefault("detector", name)
-        report.detections.append(data)
-        if det.fired:
-            report.detected_by.append(name)
 
 
 def diagnose_sessions(traces: list[Trace]) -> tuple[str | None, list[str]]:

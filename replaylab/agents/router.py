@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from replaylab.stack.pipeline import Stack
 
 Handler = Literal["rag", "rag-cheap", "doc_lookup", "date_calc", "escalate"]
-HANDLERS: tuple[Handler, ...] = ("rag", "rag-cheap", "doc_lookup", "date_calc", "escalate")
 INTENT_HANDLERS: dict[str, Handler] = {"kb_question": "rag", "doc_lookup": "doc_lookup", "date_calc": "date_calc",
                                        "escalate": "escalate"}
 ROUTER_EXAMPLES = PACKAGE_DATA / "corpus" / "router_examples.jsonl"

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from replaylab.errors import ConfigError
 from replaylab.evals.formats import schema_errors
-from replaylab.registry import lookup, names, register
+from replaylab.registry import lookup, register
 
 DOC_ID = r"^(hc|pol|chg|rb|sp)-[0-9]{4}$"
 """Document ids of the bundled corpus: source prefix, dash, four digits."""
@@ -203,11 +203,6 @@ class ToolSet:
             return ToolResult(ok=True, output=self.tools[tool].run(arguments, ctx))
         except ToolFailure as exc:
             return ToolResult(ok=False, output=f"{tool} failed: {exc}")
-
-
-def tool_names() -> list[str]:
-    """Every registered tool."""
-    return names("tool")
 
 
 def toolset(version: str) -> ToolSet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 import typer
 from rich.table import Table
@@ -215,7 +215,3 @@ def index_list() -> None:
         table.add_row(m.snapshot_id, m.embedder, m.kind, str(len(m.chunks)), str(m.as_of or "latest"),
                       str(m.corpus_newest), m.built_at.isoformat(timespec="seconds"))
     console.print(table)
-
-
-def _jsonable(obj: Any) -> Any:
-    return json.loads(json.dumps(obj, default=str))

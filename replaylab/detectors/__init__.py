@@ -20,16 +20,43 @@ false-positive rate on clean traffic.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from replaylab.detectors.base import Detection, DetectorBase
 from replaylab.detectors.generation import ModelVersionChange, QualityDrop, SamplingConfigDrift
 from replaylab.detectors.measure import OWN_FAULT, DetectorRow, DetectorTable, measure_detectors
 from replaylab.detectors.retrieval import ChunkAge, IndexStaleness, QueryEmbeddingDrift, SourceConcentration
 from replaylab.registry import items
+from replaylab.trace import Trace
+
+if TYPE_CHECKING:
+    from replaylab.stack.pipeline import Stack
 
 
 def all_detectors() -> list[DetectorBase]:
     """One default-configured instance of every registered detector, by name."""
     return [cls() for _, cls in items("detector")]
+
+
+def run_detectors(window: list[Trace], baseline: list[Trace], *,
+                  stack: Stack) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every registered detector over `window` against `baseline`: each detection as JSON, tagged with the
+    detector's registered name, and the names that fired. A detector that crashes (one built for RAG
+    traffic reading agent sessions, say) is recorded with its error and counts as not fired."""
+    detections: list[dict[str, Any]] = []
+    fired: list[str] = []
+    for name, cls in items("detector"):
+        try:
+            det = cls().detect(window, baseline, stack=stack)
+        except Exception as exc:  # recorded, not raised
+            detections.append({"detector": name, "fired": False, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        data = det.model_dump(mode="json")
+        data.setdefault("detector", name)
+        detections.append(data)
+        if det.fired:
+            fired.append(name)
+    return detections, fired
 
 
 __all__ = [
@@ -47,4 +74,5 @@ __all__ = [
     "SourceConcentration",
     "all_detectors",
     "measure_detectors",
+    "run_detectors",
 ]

@@ -154,6 +154,11 @@ def rollback_steps(before: Deployment, after: Deployment) -> list[str]:
     return steps
 
 
+def with_config(before: Deployment, **fields: Any) -> Deployment:
+    """`before` serving a config with `fields` replaced (labels and provider swaps unchanged)."""
+    return before.model_copy(update={"config": before.config.model_copy(update=fields)})
+
+
 def no_change(reason: str, before: Deployment) -> Change:
     """A Change that changes nothing: `inject` turns it into a ConfigError with `reason`."""
     return Change(after=before, notes=[reason])

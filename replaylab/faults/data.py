@@ -17,7 +17,7 @@ from pydantic import Field
 
 from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
-from replaylab.faults.base import Change, FaultBase, no_change
+from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.effects import (
     Lens,
     contains,
@@ -42,7 +42,7 @@ def _next_day(stack: Stack, before: Deployment) -> date:
 def _with_batch(before: Deployment, bid: str) -> Deployment:
     cfg = before.config
     corpus = cfg.corpus.model_copy(update={"batches": (*cfg.corpus.batches, bid)})
-    return before.model_copy(update={"config": cfg.model_copy(update={"corpus": corpus})})
+    return with_config(before, corpus=corpus)
 
 
 @register("fault", "etl-bad-batch")

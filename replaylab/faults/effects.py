@@ -143,11 +143,6 @@ class Lens:
         return sorted(hit_before - hit_after)
 
 
-def see(stack: Stack, deployment: Deployment, question: str) -> Seen:
-    """Retrieve, assemble and fit one question's context as `deployment` would, without generating."""
-    return _see(stack, deployment, question)
-
-
 def visible_hits(stack: Stack, deployment: Deployment, items: Iterable[GoldenItem]) -> set[str]:
     """Qids whose golden answer reaches the model under `deployment`."""
     return Lens(stack).hits(deployment, items)

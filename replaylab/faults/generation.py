@@ -16,7 +16,7 @@ from pydantic import Field
 
 from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
-from replaylab.faults.base import Change, FaultBase, no_change
+from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.effects import Lens, Seen, mentions_answer, visible_hits
 from replaylab.models.base import Generator, get_generator
 from replaylab.models.reader import SandboxReader
@@ -101,7 +101,7 @@ class ContextPositionBurial(FaultBase):
         top_k = max(cfg.top_k, self.top_k)
         if cfg.context_order == "bury" and cfg.top_k == top_k:
             return no_change("the best chunk is already buried in a long context", before)
-        after = before.model_copy(update={"config": cfg.model_copy(update={"context_order": "bury", "top_k": top_k})})
+        after = with_config(before, context_order="bury", top_k=top_k)
         affected, notes = behaviour_changes(stack, before, after, golden)
         grow = f", top_k {cfg.top_k} -> {top_k}" if top_k != cfg.top_k else ""
         return Change(after=after, affected_qids=affected, notes=[
@@ -236,7 +236,7 @@ class SamplingDrift(FaultBase):
         sampling = cfg.sampling.model_copy(update=update)
         if sampling == cfg.sampling:
             return no_change(f"sampling is already {sampling}", before)
-        after = before.model_copy(update={"config": cfg.model_copy(update={"sampling": sampling})})
+        after = with_config(before, sampling=sampling)
         items = [g for g in golden if not g.false_premise]
         affected, how = sampling_failures(stack, before, after, items, seeds=self.probe_seeds)
         changed = ", ".join(f"{k} {getattr(cfg.sampling, k)} -> {v}" for k, v in update.items()

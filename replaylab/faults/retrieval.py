@@ -17,17 +17,13 @@ from pydantic import Field, model_validator
 
 from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
-from replaylab.faults.base import Change, FaultBase, no_change
+from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.effects import Lens, lost_answers
 from replaylab.registry import register
 from replaylab.stack.corpus import GoldenItem, all_rows
 from replaylab.stack.embedders import get_embedder
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer
-
-
-def _with(before: Deployment, **fields: Any) -> Deployment:
-    return before.model_copy(update={"config": before.config.model_copy(update=fields)})
 
 
 @register("fault", "embedding-drift")
@@ -50,7 +46,7 @@ class EmbeddingDrift(FaultBase):
         if dim != snap.manifest.dim:
             raise ConfigError(f"embedding-drift: {self.to} gives {dim}-d vectors but index {snap.id} holds "
                               f"{snap.manifest.dim}-d vectors; drift needs an embedder of the same dimension")
-        after = _with(before, embedder=self.to)
+        after = with_config(before, embedder=self.to)
         lost = lost_answers(stack, before, after, golden)
         return Change(after=after, affected_qids=lost, notes=[
             f"query embedder {cfg.embedder} -> {self.to}; index {snap.id} still holds {snap.manifest.embedder} vectors",
@@ -88,7 +84,7 @@ class StaleIndex(FaultBase):
             as_of = first - timedelta(days=1)
         if cfg.index.as_of is not None and cfg.index.as_of <= as_of:
             return no_change(f"the served index is already built as of {cfg.index.as_of}", before)
-        after = _with(before, index=cfg.index.model_copy(update={"as_of": as_of}))
+        after = with_config(before, index=cfg.index.model_copy(update={"as_of": as_of}))
         newest = max(d.ingested_at for d in stack.documents(cfg.corpus))
         lost = lost_answers(stack, before, after, golden)
         updated = sorted(g.qid for g in golden if g.updated)
@@ -127,7 +123,7 @@ class TopKTruncation(FaultBase):
             update["min_score"] = self.min_score
         if not update:
             return no_change(f"top_k {cfg.top_k} / min_score {cfg.min_score} already at or below the cutoff", before)
-        after = _with(before, **update)
+        after = with_config(before, **update)
         lens = Lens(stack)
         lost = lens.lost(before, after, golden)
         by_id = {g.qid: g for g in golden}
@@ -169,7 +165,7 @@ class TokenizationMismatch(FaultBase):
         cfg = before.config
         if cfg.tokenizer == self.to:
             return no_change(f"the context budget is already counted with {self.to}", before)
-        after = _with(before, tokenizer=self.to)
+        after = with_config(before, tokenizer=self.to)
         lost = lost_answers(stack, before, after, golden)
         return Change(after=after, affected_qids=lost, notes=[
             f"context budget of {cfg.context_budget} counted with {self.to} instead of {cfg.tokenizer}; "

@@ -21,16 +21,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from replaylab.deployment import Deployment
-from replaylab.faults.base import Change, FaultBase, no_change
+from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.generation import behaviour_changes
 from replaylab.registry import register
 from replaylab.stack.corpus import GoldenItem
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer
-
-
-def _with(before: Deployment, **fields: Any) -> Deployment:
-    return before.model_copy(update={"config": before.config.model_copy(update=fields)})
 
 
 def handlers(stack: Stack, deployment: Deployment, items: Sequence[GoldenItem]) -> dict[str, str]:
@@ -65,12 +61,12 @@ class RoutingMisclassification(FaultBase):
         if cfg.router == self.to:
             return no_change(f"router {self.to} is already deployed", before)
         new = get_router(self.to)  # an unknown version fails here, before anything is served
-        after = _with(before, router=self.to)
+        after = with_config(before, router=self.to)
         old_h, new_h = handlers(stack, before, golden), handlers(stack, after, golden)
         moved = [g for g in golden if old_h[g.qid] != new_h[g.qid]]
         to_cheap = [g for g in moved if old_h[g.qid] == "rag" and new_h[g.qid] == "rag-cheap"]
         elsewhere = sorted(g.qid for g in moved if new_h[g.qid] not in ("rag", "rag-cheap"))
-        cheap = _with(before, model=new.cheap_model)
+        cheap = with_config(before, model=new.cheap_model)
         lost, why = behaviour_changes(stack, before, cheap, to_cheap) if to_cheap else ([], [])
         shares = {h: sum(1 for v in new_h.values() if v == h) / len(golden) for h in sorted(set(new_h.values()))}
         return Change(after=after, affected_qids=sorted(set(lost) | set(elsewhere)), notes=[
@@ -108,7 +104,7 @@ class AgentLoop(FaultBase):
             return no_change(f"unknown tool set {self.to!r}; tool sets are {sorted(TOOLSETS)}", before)
         if cfg.tools == self.to:
             return no_change(f"tool set {self.to} is already deployed", before)
-        after = _with(before, tools=self.to)
+        after = with_config(before, tools=self.to)
         return Change(after=after, notes=[
             f"tool interface {cfg.tools or 'none'} -> {self.to}: ask_agent no longer carries `context`",
             "agent guards are " + ("on" if self.guards_deployed else "off: no circuit breaker, step cap, loop guard, "

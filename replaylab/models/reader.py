@@ -117,9 +117,6 @@ class SandboxReader(Generator):
 
     def position_weight(self, pos: int, n: int) -> float:
         """The reader's documented knob, not a measurement: `position_bias` and `bias_depth`."""
-        return self._weight(pos, n)
-
-    def _weight(self, pos: int, n: int) -> float:
         if n <= 1 or self.position_bias == "none":
             return 1.0
         p = pos / (n - 1)
@@ -154,7 +151,7 @@ class SandboxReader(Generator):
         for pos, passage in enumerate(passages):
             title, _, body = passage.partition(": ")
             body = body or title
-            w = self._weight(pos, len(passages))
+            w = self.position_weight(pos, len(passages))
             for sentence in split_sentences(body):
                 overlap = len(qwords & content_words(sentence))
                 if overlap:

@@ -80,6 +80,7 @@ class Stack:
         self._cache: EmbeddingCache | None = None
         self._snapshots: dict[str, Snapshot] = {}
         self._chunks: dict[str, list[Chunk]] = {}
+        self._documents: dict[str, list[Document]] = {}
         self.stats = {"snapshot_builds": 0, "snapshot_loads": 0}
 
     # ---- data -------------------------------------------------------------------------
@@ -92,7 +93,11 @@ class Stack:
         return self._cache
 
     def documents(self, corpus: CorpusSpec, as_of: date | None = None) -> list[Document]:
-        return load_corpus(corpus, self.ws, as_of=as_of)
+        """The corpus as of `as_of`; kept per process (batches are content-addressed, never rewritten)."""
+        key = canonical_json([corpus.model_dump(mode="json"), str(as_of)])
+        if key not in self._documents:
+            self._documents[key] = load_corpus(corpus, self.ws, as_of=as_of)
+        return list(self._documents[key])
 
     def chunks(self, corpus: CorpusSpec, index: IndexSpec) -> list[Chunk]:
         """The corpus as of `index.as_of`, chunked; kept per process like the snapshots (chunks are frozen)."""

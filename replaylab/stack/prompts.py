@@ -63,6 +63,7 @@ class PromptRegistry:
 
     def __init__(self, ws: Workspace) -> None:
         self.root = ws.prompts
+        self._versions: dict[Path, PromptVersion] = {}
         if not (self.root / "labels.json").exists():
             self._seed()
 
@@ -91,10 +92,13 @@ class PromptRegistry:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir())
 
     def _read(self, path: Path) -> PromptVersion:
-        try:
-            return PromptVersion.model_validate_json(path.read_text())
-        except (OSError, ValidationError) as exc:
-            raise ConfigError(f"Prompt file {path} is unreadable: {str(exc).splitlines()[0]}") from None
+        """A version file, read once per registry: versions are written once and never change."""
+        if path not in self._versions:
+            try:
+                self._versions[path] = PromptVersion.model_validate_json(path.read_text())
+            except (OSError, ValidationError) as exc:
+                raise ConfigError(f"Prompt file {path} is unreadable: {str(exc).splitlines()[0]}") from None
+        return self._versions[path]
 
     def resolve(self, pid: str) -> PromptVersion:
         """The version named by `template@N` or `template:label`."""

@@ -55,7 +55,8 @@ class Reply(BaseModel):
         return "\n".join(render_plain(b) for b in self.blocks)
 
 
-def _clip(cell: str, width: int) -> str:
+def clip(cell: str, width: int) -> str:
+    """`cell` on one line, cut to `width` characters with an ellipsis."""
     cell = " ".join(cell.split())
     return cell if len(cell) <= width else cell[: width - 1] + "…"
 
@@ -64,7 +65,7 @@ def render_plain(block: Para | Grid, *, max_cell: int = 90) -> str:
     """One block as plain text: a paragraph as is, a table with aligned columns."""
     if isinstance(block, Para):
         return block.text
-    rows = [[_clip(c, max_cell) for c in row] for row in block.rows]
+    rows = [[clip(c, max_cell) for c in row] for row in block.rows]
     widths = [len(c) for c in block.columns]
     for row in rows:
         for i, cell in enumerate(row[: len(widths)]):

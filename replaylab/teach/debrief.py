@@ -29,7 +29,7 @@ class Action(BaseModel):
     passed: bool | None = None
 
 
-def _mmss(seconds: float) -> str:
+def mmss(seconds: float) -> str:
     return f"{int(seconds) // 60:02d}:{int(seconds) % 60:02d}"
 
 
@@ -105,7 +105,7 @@ def _path_line(actions: Sequence[Action]) -> str:
             what += " (PASS)" if a.passed else " (FAIL)"
         elif a.command == "diagnose" and a.layer:
             what += f" ({a.layer})"
-        steps.append(f"{_mmss(a.at_s)} {what}")
+        steps.append(f"{mmss(a.at_s)} {what}")
     return "Your path: " + (" → ".join(steps) if steps else "no investigation before the end")
 
 
@@ -126,8 +126,8 @@ def _faster(incident: Incident, actions: Sequence[Action], card: ScoreCard, rule
         out.append(f"The replay that proves it was never run: `replay {_first_failing_ref(incident)} "
                    f"{key.variables[0]}={json.dumps(key.good_values.get(key.variables[0]))}`.")
     elif card.elapsed_s - proof.at_s > 120:
-        out.append(f"Your replay at {_mmss(proof.at_s)} ({proof.variable}={proof.value}) already proved the cause; "
-                   f"you submitted {_mmss(card.elapsed_s - proof.at_s)} later.")
+        out.append(f"Your replay at {mmss(proof.at_s)} ({proof.variable}={proof.value}) already proved the cause; "
+                   f"you submitted {mmss(card.elapsed_s - proof.at_s)} later.")
     if card.hints_used:
         out.append(f"{card.hints_used} hint(s) cost {card.hints_used * rules.hint_cost} points.")
     if card.sandbox_runs > rules.free_runs:

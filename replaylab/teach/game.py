@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from replaylab.errors import ReplaylabError
 from replaylab.stack.pipeline import Stack
 from replaylab.teach.blocks import Reply
-from replaylab.teach.debrief import Action, build_debrief, data_hints
+from replaylab.teach.debrief import Action, build_debrief, data_hints, mmss
 from replaylab.teach.incident import AnswerKey, Incident, sandbox_pins
 from replaylab.teach.scoring import (
     RollbackCheck,
@@ -88,9 +88,6 @@ class SessionRecord(BaseModel):
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
-
-def _mmss(seconds: float) -> str:
-    return f"{int(seconds) // 60:02d}:{int(seconds) % 60:02d}"
 
 
 class GameSession:
@@ -326,7 +323,7 @@ class GameSession:
         assert card is not None
         reply.ended = True
         reply.grid(["", "points", "why"], [[ln.item, f"{ln.points:+d}", ln.why] for ln in card.lines],
-                   title=f"SCORE {card.total}/{card.max_points} in {_mmss(card.elapsed_s)} — {card.rating}")
+                   title=f"SCORE {card.total}/{card.max_points} in {mmss(card.elapsed_s)} — {card.rating}")
         reply.say("DEBRIEF", "title")
         for line in self.debrief:
             reply.say(line)

@@ -19,8 +19,9 @@ from pydantic import BaseModel
 
 from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
+from replaylab.detectors import run_detectors
 from replaylab.errors import ScenarioError
-from replaylab.registry import items, lookup
+from replaylab.registry import lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
@@ -111,21 +112,6 @@ def _answer_key(scenario: Scenario, injection: Any) -> AnswerKey:
                      good_values={v: good.get(v) for v in variables}, rollback_steps=list(injection.rollback_steps))
 
 
-def _detect(window: list[Trace], baseline: list[Trace], stack: Stack) -> tuple[list[dict[str, Any]], list[str]]:
-    detections: list[dict[str, Any]] = []
-    fired: list[str] = []
-    for name, cls in items("detector"):
-        try:
-            det = cls().detect(window, baseline, stack=stack)
-        except Exception as exc:  # a broken detector must not end the game day; the debrief says so
-            detections.append({"detector": name, "fired": False, "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        data = det.model_dump(mode="json")
-        data.setdefault("detector", name)
-        detections.append(data)
-        if det.fired:
-            fired.append(name)
-    return detections, fired
 
 
 @contextmanager
@@ -164,7 +150,7 @@ def open_incident(scenario: Scenario, *, stack: Stack, base: RunConfig, sample: 
             raise ScenarioError(f"Scenario {scenario.name}: no request fails under the fault "
                                 f"({'; '.join(injection.notes)}); there is no incident to teach")
         say("running the detectors")
-        detections, fired = _detect(window, baseline, stack)
+        detections, fired = run_detectors(window, baseline, stack=stack)
         shown = _sample(window, verdicts, set(injection.affected_qids), sample, seed)
         yield Incident(scenario=scenario, fault=fault, injection=injection, window=window, baseline=baseline,
                        shown=shown, verdicts=verdicts, key=_answer_key(scenario, injection), detections=detections,

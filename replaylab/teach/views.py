@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from replaylab.teach.blocks import Reply
+from replaylab.teach.blocks import Reply, clip
 from replaylab.trace import Trace
 
 __all__ = ["counterfactual_view", "diagnosis_view", "eval_view", "replay_view", "trace_view", "versions_rows"]
 
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def versions_rows(trace: Trace) -> list[list[str]]:
@@ -55,7 +51,7 @@ def trace_view(label: str, trace: Trace) -> Reply:
             where = (f"pos {placed.index(ch.chunk_id) + 1}/{len(placed)}" if ch.chunk_id in placed
                      else "dropped" if ch.chunk_id in dropped else "–")
             rows.append([str(ch.rank), ch.chunk_id, f"{ch.score:.3f}", ch.source, str(ch.ingested_at), where,
-                         _clip(ch.title, 40)])
+                         clip(ch.title, 40)])
         title = f"retrieved chunks (query embedded with {trace.retrieval.embedder}, top_k={trace.retrieval.top_k})"
         r.grid(["rank", "chunk", "score", "source", "ingested", "in prompt", "title"], rows,
                title=title + (" [held]" if trace.retrieval.held else ""))
@@ -100,7 +96,7 @@ def counterfactual_view(label: str, report: Any) -> Reply:
     for run in report.runs:
         verdict = f"skipped: {run.skipped}" if run.skipped else run.error or ("PASS" if run.passed else "FAIL")
         aic = "–" if run.answer_in_context is None else ("yes" if run.answer_in_context else "no")
-        rows.append([run.name, run.description, verdict, aic, _clip(run.output or "", 70)])
+        rows.append([run.name, run.description, verdict, aic, clip(run.output or "", 70)])
     return Reply().grid(["run", "context", "verdict", "answer in context", "output"], rows,
                         title=f"counterfactuals of {label}").say(report.summary, "dim")
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from replaylab.scenario import SCENARIO_DIR, load_scenario, scenario_names
+from replaylab.scenario import SCENARIO_DIR, SCHEMA_HINT, load_scenario, scenario_names
 from replaylab.schemas import all_schemas
 from replaylab.stack.corpus import load_golden
 
@@ -38,7 +38,7 @@ def test_there_are_fourteen_sandbox_scenarios_and_two_gemma_ones() -> None:
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(SCENARIO_DIR)) for p in FILES])
 def test_scenario_file_has_a_resolvable_schema_hint_and_loads(path: Path) -> None:
     first = path.read_text(encoding="utf-8").splitlines()[0]
-    prefix = "# yaml-language-server: $schema="
+    prefix = SCHEMA_HINT.partition("=")[0] + "="
     assert first.startswith(prefix)
     assert (path.parent / first.removeprefix(prefix)).resolve() == (SCENARIO_DIR.parent / "schemas" /
                                                                      "scenario.schema.json").resolve()
