@@ -24,7 +24,6 @@ from pydantic import BaseModel, Field
 from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
 from replaylab.errors import ScenarioError
-from replaylab.registry import lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
@@ -74,8 +73,8 @@ def calibrate(scenario: Scenario, *, stack: Stack, base: RunConfig, per_topic: i
     if per_topic < 1:
         raise ScenarioError(f"per_topic must be at least 1, got {per_topic}")
     started = time.perf_counter()
-    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
-    before = Deployment.capture(stack, scenario.baseline_config(fault.steady_state(base)))
+    fault = scenario.fault()
+    before = Deployment.capture(stack, scenario.steady_state_config(base))
     golden = [g for g in load_golden() if not scenario.traffic.topics or g.topic in scenario.traffic.topics]
     if at_risk_only:
         at_risk = set(fault.apply(before, stack=stack, golden=golden).affected_qids)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
-from replaylab.registry import items, lookup
+from replaylab.registry import items
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
@@ -127,9 +127,8 @@ def run_drill(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Pr
     jr = JournalRecorder(journal, progress)
     golden = load_golden()
     by_id = {g.qid: g for g in golden}
-    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
-    # the fault's own steady state first, then whatever the scenario pins on top
-    before = Deployment.capture(stack, scenario.baseline_config(fault.steady_state(base)))
+    fault = scenario.fault()
+    before = Deployment.capture(stack, scenario.steady_state_config(base))
     sample = select_traffic(scenario, golden)
     injection = None
     try:

@@ -9,13 +9,16 @@ line points editors at the JSON Schema (`replaylab schema`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replaylab.config import RunConfig
 from replaylab.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from replaylab.faults.base import FaultBase
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 SCHEMA_HINT = "# yaml-language-server: $schema=../schemas/scenario.schema.json"
@@ -88,6 +91,26 @@ class Scenario(_Strict):
     teaching: Teaching
     tags: list[str] = []
 
+    def fault(self, *, source: str | None = None) -> FaultBase:
+        """The fault this scenario injects (its `method`), validated by the registered fault class;
+        errors name `source` (the file) or the scenario."""
+        from replaylab.registry import lookup
+
+        where = source or self.name
+        kind = self.method.get("kind")
+        if not isinstance(kind, str):
+            raise ScenarioError(f"Scenario {where}: method.kind is missing")
+        try:
+            fault: FaultBase = lookup("fault", kind).model_validate(self.method)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ScenarioError(f"Scenario {where}: method.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        return fault
+
+    def steady_state_config(self, base: RunConfig) -> RunConfig:
+        """The good deployment's config: the fault's own steady state first, then what the scenario pins."""
+        return self.baseline_config(self.fault().steady_state(base))
+
     def baseline_config(self, base: RunConfig) -> RunConfig:
         data = base.model_dump(mode="json")
         for key, value in self.baseline.items():
@@ -130,14 +153,4 @@ def load_scenario(name_or_path: str, folder: Path = SCENARIO_DIR) -> Scenario:
 
 
 def _check_fault(scenario: Scenario, path: Path) -> None:
-    from replaylab.registry import lookup
-
-    kind = scenario.method.get("kind")
-    if not isinstance(kind, str):
-        raise ScenarioError(f"Scenario {path}: method.kind is missing")
-    cls = lookup("fault", kind)
-    try:
-        cls.model_validate(scenario.method)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ScenarioError(f"Scenario {path}: method.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    scenario.fault(source=str(path))

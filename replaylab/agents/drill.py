@@ -34,7 +34,6 @@ from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
 from replaylab.detectors import run_detectors
 from replaylab.drill import DrillJournal, Expectation, JournalRecorder, record_rollback, verify_recovery
-from replaylab.registry import lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import Stack
@@ -107,13 +106,12 @@ def run_agent_loop_drill(scenario: Scenario, stack: Stack, *, base: RunConfig | 
     started = time.perf_counter()
     report = AgentLoopReport(scenario=scenario.name, title=scenario.title)
     jr = JournalRecorder(report, progress)
-    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
-    config = scenario.baseline_config(base or RunConfig())
-    before = Deployment.capture(stack, fault.steady_state(config))
+    fault = scenario.fault()
+    before = Deployment.capture(stack, scenario.steady_state_config(base or RunConfig()))
     deployed = GuardConfig.playbook() if getattr(fault, "guards_deployed", False) else GuardConfig.off()
     horizon = int(getattr(fault, "horizon", 200))
     sessions = session_questions(int(getattr(fault, "sessions", 12)))
-    docs = {d.doc_id: f"{d.title}: {d.text}" for d in stack.documents(config.corpus)}
+    docs = {d.doc_id: f"{d.title}: {d.text}" for d in stack.documents(before.config.corpus)}
 
     def run_all(cfg: RunConfig, guards: GuardConfig, tag: str) -> tuple[list[AgentRun], list[Trace]]:
         runs = [run_session(q, tools=cfg.tools or "tools-v1", guards=guards, horizon=horizon, documents=docs)

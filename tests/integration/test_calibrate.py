@@ -9,7 +9,6 @@ from replaylab.calibrate import calibrate, candidate_order
 from replaylab.config import RunConfig, load_partial_config
 from replaylab.deployment import Deployment
 from replaylab.errors import ScenarioError
-from replaylab.registry import lookup
 from replaylab.scenario import load_scenario
 from replaylab.stack.corpus import load_golden
 from replaylab.traffic import passes, run_traffic
@@ -41,8 +40,8 @@ def test_calibration_keeps_the_first_steady_state_passers_per_topic(tiny_stack) 
     for topic, qids in by_topic.items():
         assert qids == sorted(qids) and cal.rows[[r.qid for r in cal.rows].index(qids[-1])].passed, topic
     # every pick passes the steady state when run again, and the fault predicted it at risk
-    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
-    before = Deployment.capture(tiny_stack, scenario.baseline_config(fault.steady_state(BASE)))
+    fault = scenario.fault()
+    before = Deployment.capture(tiny_stack, scenario.steady_state_config(BASE))
     golden = {g.qid: g for g in load_golden()}
     assert all(passes(t) for t in run_traffic(tiny_stack, before, [golden[q] for q in cal.picked]))
     at_risk = set(fault.apply(before, stack=tiny_stack, golden=list(golden.values())).affected_qids)
