@@ -21,7 +21,6 @@ from replaylab.config import RunConfig
 from replaylab.deployment import Deployment
 from replaylab.detectors import run_detectors
 from replaylab.errors import ScenarioError
-from replaylab.registry import lookup
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
@@ -131,8 +130,8 @@ def open_incident(scenario: Scenario, *, stack: Stack, base: RunConfig, sample: 
     say = progress or (lambda _msg: None)
     golden = golden if golden is not None else load_golden()
     by_id = {g.qid: g for g in golden}
-    fault = lookup("fault", scenario.method["kind"]).model_validate(scenario.method)
-    before = Deployment.capture(stack, scenario.baseline_config(base))
+    fault = scenario.fault()
+    before = Deployment.capture(stack, scenario.steady_state_config(base))
     traffic = select_traffic(scenario, golden)
     say("injecting the fault")
     injection = fault.inject(before, stack=stack, golden=golden)
