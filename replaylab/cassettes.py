@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ from vcr.request import Request
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import yamlserializer
 
-from replaylab.errors import CassetteError, CassetteMiss, ConfigError
+from replaylab.errors import CassetteError, CassetteMiss, ConfigError, error_where
 from replaylab.files import atomic_write_text
 from replaylab.redaction import (
     REDACTED,
@@ -273,8 +272,7 @@ def parse_cassette(text: str, path: Path | str = "<text>") -> CassetteFile:
         return CassetteFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) if re.fullmatch(r"[\w-]{1,40}", str(p)) else repr(p)[:40] for p in err["loc"])
-        message = " ".join(f"{where or 'top level'}: {err['msg']}".split())
+        message = " ".join(f"{error_where(err['loc']) or 'top level'}: {err['msg']}".split())
         raise CassetteError(f"Cassette {path} is not a vcrpy cassette: {message}") from None
     except RecursionError:
         raise CassetteError(f"Cassette {path} is nested too deeply") from None

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from replaylab.errors import ConfigError
+from replaylab.errors import ConfigError, error_where
 from replaylab.files import canonical_json
 
 ContextOrder = Literal["rank", "reverse", "bury", "chronological"]
@@ -125,5 +125,5 @@ def load_partial_config(path: Path, *, over: RunConfig | None) -> RunConfig:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
+        where = error_where(err["loc"])
         raise ConfigError(f"Config {path} is invalid: {where}: {err['msg']}") from None

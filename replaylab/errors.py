@@ -20,6 +20,14 @@ deviation or failed check, which is not an error).
 
 from __future__ import annotations
 
+import re
+
+
+def error_where(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """A pydantic error location as one short line: `sampling.temperature`. A key that is not a plain
+    name (it may hold a newline, or be long) is shown by its repr, cut to 40 characters."""
+    return ".".join(str(p) if re.fullmatch(r"[\w-]{1,40}", str(p)) else repr(p)[:40] for p in loc)
+
 
 class ReplaylabError(Exception):
     """Root of every error replaylab raises on purpose."""

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from replaylab.bisect import BisectResult
 from replaylab.config import RunConfig
 from replaylab.drill import DrillJournal
-from replaylab.errors import InputError, ReplaylabError, TraceError
+from replaylab.errors import InputError, ReplaylabError, TraceError, error_where
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem
 from replaylab.stack.pipeline import Stack
@@ -125,7 +125,7 @@ def _validate(model: Any, data: dict[str, Any], path: Path, what: str) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(f"{path} is not a valid {what}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise InputError(f"{path} is not a valid {what}: {error_where(err['loc'])}: {err['msg']}") from None
 
 
 def _trace_from_reproduce(result: BisectResult, source: Path) -> Path | None:

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replaylab.config import RunConfig
-from replaylab.errors import ScenarioError
+from replaylab.errors import ScenarioError, error_where
 
 if TYPE_CHECKING:
     from replaylab.faults.base import FaultBase
@@ -104,7 +104,7 @@ class Scenario(_Strict):
             fault: FaultBase = lookup("fault", kind).model_validate(self.method)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise ScenarioError(f"Scenario {where}: method.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+            raise ScenarioError(f"Scenario {where}: method.{error_where(err['loc'])}: {err['msg']}") from None
         return fault
 
     def steady_state_config(self, base: RunConfig) -> RunConfig:
@@ -122,7 +122,7 @@ class Scenario(_Strict):
             return RunConfig.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise ScenarioError(f"Scenario {self.name}: baseline.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+            raise ScenarioError(f"Scenario {self.name}: baseline.{error_where(err['loc'])}: {err['msg']}") from None
 
 
 def scenario_names(folder: Path = SCENARIO_DIR) -> list[str]:
@@ -146,7 +146,7 @@ def load_scenario(name_or_path: str, folder: Path = SCENARIO_DIR) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ScenarioError(f"Scenario {path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise ScenarioError(f"Scenario {path}: {error_where(err['loc'])}: {err['msg']}") from None
     if scenario.runner == "fault":
         _check_fault(scenario, path)
     return scenario

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from replaylab.config import SamplingParams
-from replaylab.errors import ConfigError, ReplaylabError
+from replaylab.errors import ConfigError, ReplaylabError, error_where
 from replaylab.models.base import ChatMessage, GenerationRequest, Generator, get_generator
 
 __all__ = ["DEFAULT_PORT", "LocalEndpoint", "ModelServer", "serve"]
@@ -122,7 +122,7 @@ class ModelServer:
             body = ChatCompletionBody.model_validate_json(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
+            where = error_where(err["loc"])
             if err["type"] == "json_invalid":
                 raise ApiError(400, f"The request body is not valid JSON: {err['msg']}") from None
             raise ApiError(400, f"Invalid request: {where or 'body'}: {err['msg']}", param=where or None) from None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replaylab.config import RunConfig, SamplingParams
-from replaylab.errors import TraceError
+from replaylab.errors import TraceError, error_where
 from replaylab.files import atomic_write_text
 from replaylab.models.base import ChatMessage
 
@@ -177,7 +177,7 @@ def load_trace(path: Path) -> Trace:
         return Trace.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
+        where = error_where(err["loc"])
         raise TraceError(f"Trace {path} does not match the schema: {where}: {err['msg']}") from None
 
 

@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from replaylab.errors import ConfigError
+from replaylab.errors import ConfigError, error_where
 from replaylab.faults.base import Change, FaultBase, Injection, rollback_steps
 from replaylab.faults.data import EtlBadBatch, PoisonedDocuments
 from replaylab.faults.generation import (
@@ -56,7 +56,7 @@ def parse_fault(data: dict[str, Any]) -> FaultBase:
         fault: FaultBase = _ADAPTER.validate_python(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
+        where = error_where(err["loc"])
         raise ConfigError(f"Invalid fault {data.get('kind')!r}: {where}: {err['msg']}") from None
     return fault
 
