@@ -18,18 +18,46 @@ SEEDS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma calibrate serve \
+.PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma calibrate serve doctor \
         audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo golden-test canary-gate postmortem scoreboard experiments clean
 
 help: ## list every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+# llama-cpp-python is compiled for a fixed instruction set, never for the build machine's CPU
+# (-march=native): AVX2/FMA/F16C/BMI2 on, AVX-512 and AMX off. The wheel then runs on every
+# x86-64 CPU with AVX2, AMX or not (llama.cpp's AMX path crashes with Q4_K models), and greedy
+# outputs are the same on every machine, so cassettes and golden answers reproduce across a team.
+# The wheel is kept outside the clone, keyed by version and flags (pip's own wheel cache ignores
+# CMAKE_ARGS and would hand back a native build).
+LLAMA_VERSION := 0.3.36
+ARCH := $(shell uname -m)
+ifeq ($(ARCH),x86_64)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND_DL=OFF -DGGML_AVX=ON -DGGML_AVX2=ON \
+  -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX_VNNI=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF \
+  -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_ISA := x86-64-avx2
+else
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND_DL=OFF
+LLAMA_ISA := $(ARCH)-generic
+endif
+WHEELHOUSE ?= $(HOME)/.cache/replaylab/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_ISA)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# CPU torch first: anything else would pull a multi-GB CUDA build
 	$(PY) -m pip install --quiet torch==2.13.0
-	@echo "installing replaylab and its dependencies (llama-cpp-python compiles once: ~8 min on 2 cores)"
+	@if ! ls $(WHEELHOUSE)/llama_cpp_python-*.whl >/dev/null 2>&1; then \
+	  echo "compiling llama-cpp-python $(LLAMA_VERSION) for $(LLAMA_ISA) (once per machine: ~8 min on 2 cores)"; \
+	  rm -rf $(WHEELHOUSE).tmp && mkdir -p $(WHEELHOUSE).tmp && \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel --quiet --no-deps --no-cache-dir --no-binary llama-cpp-python \
+	    -w $(WHEELHOUSE).tmp llama-cpp-python==$(LLAMA_VERSION) && \
+	  rm -rf $(WHEELHOUSE) && mv $(WHEELHOUSE).tmp $(WHEELHOUSE); \
+	fi
+	$(PY) -m pip install --quiet $(WHEELHOUSE)/llama_cpp_python-*.whl
+	@echo "$(LLAMA_ISA): $(LLAMA_CMAKE_ARGS)" > $(VENV)/llama-build.txt
+	@echo "installing replaylab and its dependencies"
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -80,6 +108,9 @@ teach: $(STAMP) ## play a game day: make teach SCENARIO=embedding-drift
 
 serve: $(STAMP) ## serve a model over an OpenAI-compatible API: make serve ARGS="--model gemma-3-270m"
 	$(RL) serve $(ARGS)
+
+doctor: $(STAMP) ## versions, build flags, CPU features and a smoke test of MiniLM, FAISS and Gemma (exit 1 if one fails)
+	$(RL) doctor $(ARGS)
 
 audit: $(STAMP) ## scan every cassette for secrets
 	$(RL) cassettes audit cassettes

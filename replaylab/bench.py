@@ -201,6 +201,18 @@ def gemma_bisect_overhead(note: Note) -> dict[str, Any]:
             "causes": [c.variable for c in result.causes]}
 
 
+def gemma_speed(note: Note) -> dict[str, Any]:
+    """Gemma's tokens/s with llama.cpp's extra CPU buffer types (weight repacking) on and off, and the build."""
+    from replaylab.gemma_baseline import measure_speed
+    from replaylab.models.llama_worker import build_flags
+
+    out: dict[str, Any] = {"build": build_flags()}
+    for mode, label in (("1", "extra_bufts_on"), ("0", "extra_bufts_off")):
+        note(f"gemma speed: {label}")
+        out[label] = measure_speed(extra_bufts=mode)
+    return out
+
+
 def peak_memory_mb() -> dict[str, float]:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -216,6 +228,7 @@ def run_bench(note: Note, *, quick: bool = False, live: bool = True) -> dict[str
               "demo (gemma)": ROOT / "cassettes" / "demo" / "trace.json"}
     result["bisect"] = bisect_walls(traces, note, live=live)
     result["throughput"] = replay_throughput(note)
+    result["gemma_speed"] = gemma_speed(note)
     result["gemma_bisect"] = gemma_bisect_overhead(note)
     result["faiss"] = faiss_at_scale(note, n=100_000 if quick else 1_000_000)
     result["memory"] = peak_memory_mb()

@@ -56,9 +56,12 @@ __all__ = [
     "Finding",
     "RecordMode",
     "active_cassette",
+    "allow_live",
     "audit",
     "chat_body",
+    "live_allowed",
     "load_cassette",
+    "merge_cassettes",
     "miss_from",
     "parse_cassette",
     "parse_record_mode",
@@ -320,6 +323,26 @@ def active_cassette() -> Path | None:
     return _ACTIVE.get()
 
 
+_LIVE: ContextVar[bool] = ContextVar("replaylab_live_calls", default=False)
+
+
+def live_allowed() -> bool:
+    """Whether a provider call with no cassette may go out live (only inside `allow_live()`)."""
+    return _LIVE.get()
+
+
+@contextmanager
+def allow_live() -> Iterator[None]:
+    """Let provider calls in the block go out live: `run`, and the commands given `--live`.
+    Everywhere else a call with no active cassette is refused (NetworkBlocked): a sandbox
+    command never sends the user's key anywhere."""
+    token = _LIVE.set(True)
+    try:
+        yield
+    finally:
+        _LIVE.reset(token)
+
+
 @dataclass
 class CassetteUse:
     """What one `use_cassette` block did."""
@@ -373,6 +396,21 @@ def use_cassette(path: Path | str, mode: RecordMode | str = RecordMode.NONE) -> 
         raise miss_from(refusal) from None
     finally:
         _ACTIVE.reset(token)
+
+
+def merge_cassettes(paths: list[Path], *, ws: Workspace | None = None) -> Path:
+    """One workspace cassette holding the interactions of several (for replaying traces recorded
+    into different cassettes in one block); content-addressed, written atomically."""
+    for p in paths:
+        load_cassette(p)  # validated first: junk is one CassetteError
+    digest = hashlib.sha256(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()[:12]
+    dest = (ws or Workspace.default()).root / "cassettes" / f"merged-{digest}.yaml"
+    if not dest.exists():
+        merged = {"version": 1, "interactions": [i for p in paths
+                                                 for i in yaml.safe_load(Path(p).read_text())["interactions"]]}
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(dest, yaml.safe_dump(merged, sort_keys=False, allow_unicode=True))
+    return dest
 
 
 def working_copy(shipped: Path | str, *, ws: Workspace | None = None) -> Path:

@@ -88,6 +88,28 @@ def record_gemma_demo(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> 
     return save_trace(trace, out / "trace.json")
 
 
+def extend_gemma_cassette(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> int:
+    """Append to the shipped cassette the calls that `counterfactuals` and `diagnose` of the demo
+    trace make (served by Gemma behind a loopback server), so that every sandbox command on the
+    trace answers offline. Returns the number of interactions the cassette then holds."""
+    import os
+
+    from replaylab.cassettes import RecordMode, load_cassette, use_cassette
+    from replaylab.counterfactuals import counterfactuals
+    from replaylab.diagnose import diagnose
+    from replaylab.server import LocalEndpoint
+    from replaylab.trace import load_trace
+
+    trace = load_trace(out / "trace.json")
+    cassette = out / "cassette.yaml"
+    with LocalEndpoint("gemma-3-270m") as url:
+        os.environ["REPLAYLAB_OPENAI_BASE_URL"] = url
+        with use_cassette(cassette, RecordMode.NEW_EPISODES):
+            counterfactuals(stack, trace)
+            diagnose(stack, trace)
+    return len(load_cassette(cassette).interactions)
+
+
 if __name__ == "__main__":
     import sys
 
@@ -97,3 +119,5 @@ if __name__ == "__main__":
         print(record_reader_demo(s))
     if "gemma" in which:
         print(record_gemma_demo(s))
+    if "gemma" in which or "extend" in which:
+        print(f"cassettes/demo/cassette.yaml: {extend_gemma_cassette(s)} interactions")

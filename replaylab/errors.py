@@ -8,6 +8,7 @@
      │    └── ScenarioError         a scenario file that is missing or off-schema
      ├── SnapshotError              a missing or corrupt index snapshot, or a dimension mismatch
      ├── ModelUnavailable           a model package or weight file that is not installed
+     ├── ModelCrashed               a model backend's worker process died (a native crash in llama.cpp)
      ├── CassetteError              a cassette that cannot be read
      │    └── CassetteMiss          a provider call with no recording in record mode `none`
      ├── NetworkBlocked             a sandbox replay tried to open a socket
@@ -61,6 +62,10 @@ class SnapshotError(ReplaylabError):
 
 class ModelUnavailable(ReplaylabError):
     """A model package or weight file that is not installed; the message has the pip line."""
+
+
+class ModelCrashed(ReplaylabError):
+    """A model backend's worker process died, e.g. a segmentation fault in llama.cpp: one line, exit 2."""
 
 
 class CassetteError(ReplaylabError):

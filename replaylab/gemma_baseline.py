@@ -87,15 +87,15 @@ def measure_baseline(stack: Stack, items: Sequence[GoldenItem], *, limit: int, p
             "modes": summary, "answers": rows}
 
 
-def measure_speed(messages: Sequence[ChatMessage] | None = None, *, max_tokens: int = 64) -> dict[str, float]:
-    """Gemma's load time and its prompt and completion tokens/s on one prompt (llama.cpp's counters)."""
-    import llama_cpp
-
+def measure_speed(messages: Sequence[ChatMessage] | None = None, *, max_tokens: int = 64,
+                  extra_bufts: str = "auto") -> dict[str, float]:
+    """Gemma's load time and its prompt and completion tokens/s on one prompt (llama.cpp's counters),
+    in a worker of its own loaded with llama.cpp's extra buffer types `auto`, `0` (off) or `1` (on)."""
     from replaylab.models import llama
+    from replaylab.models.llama_worker import LlamaWorker
 
     start = time.perf_counter()
-    path = llama.model_file()
-    llm = llama.load_llama(path)
+    worker = LlamaWorker(llama.model_file(), threads=llama._threads(), model=llama.Gemma270M.id, extra_bufts=extra_bufts)
     load_s = time.perf_counter() - start
     if messages is None:
         messages = [ChatMessage(role="system", content="Answer using only the context."),
@@ -103,16 +103,17 @@ def measure_speed(messages: Sequence[ChatMessage] | None = None, *, max_tokens: 
                         ["[1] (help-centre, ingested 2026-05-01) Refunds: annual plans are refunded within 60 days,"
                          " monthly plans within 14 days, and credits are applied to the next invoice."] * 12)
                         + "\n\nQuestion: How long is the refund window for annual plans?\nAnswer:")]
-    llm.reset()
-    llama_cpp.llama_perf_context_reset(llm.ctx)
-    out = llm.create_completion(llama.completion_prompt(list(messages)), temperature=0.0, seed=0,
-                                max_tokens=max_tokens)
-    perf = llama_cpp.llama_perf_context(llm.ctx)
+    try:
+        out = worker.create_completion(llama.completion_prompt(list(messages)), temperature=0.0, seed=0,
+                                       max_tokens=max_tokens)
+        perf = worker.perf
+    finally:
+        worker.close()
     return {"load_s": round(load_s, 2), "threads": float(llama._threads()),
             "prompt_tokens": float(out["usage"]["prompt_tokens"]),
             "completion_tokens": float(out["usage"]["completion_tokens"]),
-            "prompt_tokens_per_s": round(1000 * perf.n_p_eval / max(perf.t_p_eval_ms, 1e-9), 1),
-            "completion_tokens_per_s": round(1000 * perf.n_eval / max(perf.t_eval_ms, 1e-9), 1)}
+            "prompt_tokens_per_s": round(1000 * perf["n_p_eval"] / max(perf["t_p_eval_ms"], 1e-9), 1),
+            "completion_tokens_per_s": round(1000 * perf["n_eval"] / max(perf["t_eval_ms"], 1e-9), 1)}
 
 
 def main(argv: Sequence[str]) -> None:

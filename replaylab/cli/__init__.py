@@ -43,7 +43,8 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except ReplaylabError as exc:
-        msg = str(exc).strip() or type(exc).__name__
+        # one line, always: a message written over several lines is joined
+        msg = " ".join(ln.strip() for ln in str(exc).splitlines() if ln.strip()) or type(exc).__name__
         print(f"replaylab: error: {msg}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:

@@ -15,6 +15,8 @@ from replaylab.files import atomic_write_json
 from replaylab.trace import Trace, load_trace
 
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON here")]
+LiveOpt = Annotated[bool, typer.Option(help="Call the model live where the trace's cassette has no recording "
+                                       "(recorded into a workspace copy); without it nothing leaves the machine")]
 
 
 def _mark(passed: bool | None) -> str:
@@ -29,10 +31,13 @@ def eval_cmd(
     lexical: Annotated[bool, typer.Option(help="Lexical checks only: never load an embedder")] = False,
 ) -> None:
     """Score a trace with the evaluators; exit 1 when the verdict fails."""
+    from replaylab.cassettes_session import cassette_session
     from replaylab.evals import evaluate
 
     recorded = load_trace(trace)
-    report = evaluate(recorded, stack=None if lexical else get_stack(), evaluators=evaluator or None)
+    stack = get_stack()
+    with cassette_session(recorded, trace_path=trace, live=False, stack=stack):
+        report = evaluate(recorded, stack=None if lexical else stack, evaluators=evaluator or None)
     table = Table(title=f"evaluation of {recorded.trace_id}", title_justify="left")
     for col in ("evaluator", "score", "pass", "gate", "reason"):
         table.add_column(col)
@@ -53,13 +58,16 @@ def eval_cmd(
 def counterfactuals_cmd(
     trace: Annotated[Path, typer.Argument(help="Trace JSON file")],
     json_out: JsonOpt = None,
+    live: LiveOpt = False,
 ) -> None:
     """Replay a trace with its recorded, oracle, empty, answer-first and answer-last contexts."""
+    from replaylab.cassettes_session import cassette_session
     from replaylab.counterfactuals import counterfactuals
 
     recorded = load_trace(trace)
-    with console.status("replaying four contexts…"):
-        report = counterfactuals(get_stack(), recorded)
+    stack = get_stack()
+    with console.status("replaying four contexts…"), cassette_session(recorded, trace_path=trace, live=live, stack=stack):
+        report = counterfactuals(stack, recorded)
     table = Table(title=f"counterfactuals of {recorded.trace_id} (recorded: "
                   f"{'PASS' if report.recorded_passed else 'FAIL'})", title_justify="left")
     for col in ("context", "verdict", "answer in context", "chunks", "output"):
@@ -76,13 +84,13 @@ def counterfactuals_cmd(
         console.print(f"report written to {json_out}")
 
 
-def _load_dir(folder: Path) -> list[Trace]:
+def _load_dir(folder: Path) -> list[tuple[Trace, Path]]:
     if not folder.is_dir():
         raise TraceError(f"--traces {folder} is not a folder")
     paths = sorted({*folder.glob("*.json"), *folder.glob("*/trace.json")})
     if not paths:
         raise TraceError(f"No trace files (*.json or */trace.json) in {folder}")
-    return [load_trace(p) for p in paths]
+    return [(load_trace(p), p) for p in paths]
 
 
 @app.command("diagnose")
@@ -92,20 +100,23 @@ def diagnose_cmd(
     good: Annotated[Path | None, typer.Option(help="A known-good RunConfig (.yaml/.json): its route is expected")] = None,
     seeds: Annotated[int, typer.Option(min=0, max=20, help="Extra seeds for sampled requests")] = 3,
     json_out: JsonOpt = None,
+    live: LiveOpt = False,
 ) -> None:
     """Name the failing layer (retrieval, generation, routing, upstream data) with evidence for and against each."""
+    from replaylab.cassettes_session import cassette_session
     from replaylab.diagnose import diagnose, diagnose_many
 
     if (trace is None) == (traces is None):
         raise ConfigError("Give either a TRACE file or --traces DIR (not both)")
     good_cfg = base_config(good) if good is not None else None
     stack = get_stack()
-    with console.status("evaluating, replaying counterfactuals, gathering evidence…"):
+    pairs = [(load_trace(trace), trace)] if trace is not None else _load_dir(traces)  # type: ignore[arg-type]
+    with console.status("evaluating, replaying counterfactuals, gathering evidence…"), \
+            cassette_session(pairs, live=live, stack=stack):
         if trace is not None:
-            d = diagnose(stack, load_trace(trace), good=good_cfg, seeds=seeds)
+            d = diagnose(stack, pairs[0][0], good=good_cfg, seeds=seeds)
         else:
-            assert traces is not None
-            d = diagnose_many(stack, _load_dir(traces), good=good_cfg, seeds=seeds)
+            d = diagnose_many(stack, [t for t, _ in pairs], good=good_cfg, seeds=seeds)
     console.print(f"[bold]layer: {d.layer}[/bold]  confidence {d.confidence:.2f}  ({len(d.trace_ids)} trace"
                   f"{'s' if len(d.trace_ids) != 1 else ''})")
     console.print(d.summary)

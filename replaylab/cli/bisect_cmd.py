@@ -62,6 +62,14 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
         console.print(f"[bold]culprit chunks:[/bold] {', '.join(result.culprit_chunks)}")
     for step in result.rollback:
         console.print(f"[bold]rollback:[/bold] {step}")
+    if result.unresolved:
+        reasons = [st.result.reason for st in result.steps if st.result.passed is None and st.result.reason]
+        every = result.unresolved == result.replays
+        count = f"all {result.replays} replays" if every else f"{result.unresolved} of {result.replays} replays"
+        console.print(f"[{'red' if every else 'yellow'}]{count} unresolved"
+                      + (f", e.g. {short(reasons[0], 300)}" if reasons else "") + "[/]")
+        if every and any("CassetteMiss" in r for r in reasons):
+            console.print("[red]the cassette holds none of these requests: re-run with --live to record them[/red]")
     console.print(f"{result.replays} replays ({result.cache_hits} memo hits, {result.unresolved} unresolved) in "
                   f"{result.elapsed_s:.2f}s — {result.stopped_because}")
     console.print(f"[dim]reproduce: {result.reproduce}[/dim]")

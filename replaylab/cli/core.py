@@ -65,8 +65,10 @@ def run(
     text = item.question if item else question
     if item is None:
         item = next((g for g in golden.values() if g.question == question), None)
+    from replaylab.cassettes import allow_live
+
     stack = get_stack()
-    with console.status("running the request…"):
+    with console.status("running the request…"), allow_live():  # a new request: live by definition
         trace = stack.run(text, cfg, golden=golden_of(item) if item else None)
     path = out or stack.ws.runs / f"{trace.trace_id}.json"
     save_trace(trace, path)
@@ -80,8 +82,12 @@ def replay(
     set_: SetOpt = None,
     hold: Annotated[list[str] | None, typer.Option(help=f"Hold a stage at its recording: {', '.join(STAGES)}")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the replayed trace here")] = None,
+    live: Annotated[bool, typer.Option(help="Call the model live where the trace's cassette has no recording "
+                                       "(recorded into a workspace copy); without it nothing leaves the machine")] = False,
 ) -> None:
     """Re-run a trace, optionally with variables swapped and stages held."""
+    from replaylab.cassettes_session import cassette_session
+
     recorded = load_trace(trace)
     holds: list[str] = []
     for h in hold or []:
@@ -89,8 +95,9 @@ def replay(
             raise ConfigError(f"Unknown stage {h!r} for --hold. Valid: {list(STAGES)}")
         holds.append(h)
     _, values = with_sets(recorded.config, set_)
-    with console.status("replaying…"):
-        new = get_stack().replay(recorded, overrides=values, holds=cast(list[Stage], holds))
+    stack = get_stack()
+    with console.status("replaying…"), cassette_session(recorded, trace_path=trace, live=live, stack=stack):
+        new = stack.replay(recorded, overrides=values, holds=cast(list[Stage], holds))
     _show_trace(new, title="replay")
     before = recorded.generation.output if recorded.generation else ""
     after = new.generation.output if new.generation else ""

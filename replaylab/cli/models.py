@@ -96,3 +96,49 @@ def cassettes_audit(
         err_console.print(f"{len(findings)} secret(s) found in {len(per_file)} of {len(files)} file(s)")
         raise typer.Exit(1)
     console.print(f"{len(files)} file(s) scanned, no secrets found")
+
+
+@app.command()
+def doctor(
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here")] = None,
+    part: Annotated[list[str] | None, typer.Option(help="Smoke-test only these parts: minilm, faiss, gemma")] = None,
+) -> None:
+    """Versions, build flags and CPU features of the real parts, and a smoke test of each; exit 1 if one fails."""
+    from replaylab.doctor import PARTS, as_json, examine
+    from replaylab.files import atomic_write_text
+
+    chosen = tuple(part or PARTS)
+    unknown = sorted(set(chosen) - set(PARTS))
+    if unknown:
+        raise ConfigError(f"Unknown part {unknown[0]!r} for --part. Valid: {list(PARTS)}")
+    with console.status("smoke-testing each real part in a subprocess…"):
+        report = examine(parts=chosen)
+    facts = Table(title="replaylab doctor", show_header=False, title_justify="left")
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("python", f"{report.python} on {report.platform}")
+    facts.add_row("cpu", f"{report.cpu}: {' '.join(report.cpu_flags) or '(no SIMD flags read)'}")
+    for dist, version in report.versions.items():
+        facts.add_row(dist, version)
+    llama = report.builds.get("llama.cpp", {})
+    shown = " ".join(f"{k}={v}" for k, v in llama.items() if k in ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX512",
+                                                                   "AVX512_VNNI", "AMX_INT8", "REPACK", "OPENMP"))
+    facts.add_row("llama.cpp build", shown)
+    facts.add_row("llama.cpp wheel", str(report.builds.get("replaylab_llama_wheel")))
+    facts.add_row("torch cpu", str(report.builds.get("torch_cpu_capability")))
+    facts.add_row("faiss", str(report.builds.get("faiss_compile_options")))
+    console.print(facts)
+    for w in report.warnings:
+        console.print(f"[{'red' if w.startswith('FAIL') else 'yellow'}]{w}[/]")
+    table = Table(title="smoke tests (each in its own subprocess)", title_justify="left")
+    for col in ("part", "result", "seconds", "detail"):
+        table.add_column(col)
+    for s in report.smoke:
+        table.add_row(s.part, "[green]ok[/green]" if s.ok else "[red]FAIL[/red]", f"{s.seconds:.1f}", s.detail)
+    console.print(table)
+    console.print(f"doctor: {'every part works' if report.ok else 'a part failed'}")
+    if json_out:
+        atomic_write_text(json_out, as_json(report) + "\n")
+        console.print(f"report written to {json_out}")
+    if not report.ok:
+        raise typer.Exit(1)

@@ -78,6 +78,8 @@ def teach(
     sample: Annotated[int, typer.Option(min=2, max=40, help="Traces in the fault-window sample")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the sample's order")] = 0,
     record: Annotated[bool, typer.Option(help="Add the session to the scoreboard")] = True,
+    live: Annotated[bool, typer.Option(help="Let an `openai:` model in the scenario be called live; without it "
+                                       "every provider call is answered from a cassette or refused")] = False,
 ) -> None:
     """A game day: an incident opens, you investigate with replays, submit a diagnosis, get a score and a debrief."""
     if scoreboard:
@@ -100,6 +102,10 @@ def teach(
     base = base_config(config)
     trainee = name or os.environ.get("USER") or "trainee"
     with _sigterm_as_exit(), ExitStack() as open_:
+        if live:
+            from replaylab.cassettes import allow_live
+
+            open_.enter_context(allow_live())
         with console.status("paging on-call…") as status:
             incident = open_.enter_context(open_incident(sc, stack=stack, base=base, sample=sample, seed=seed,
                                                          progress=lambda msg: status.update(f"paging on-call: {msg}")))

@@ -94,28 +94,75 @@ def model_file(ws: Workspace | None = None) -> Path:
 _models: dict[Path, Any] = {}
 _load_lock = threading.Lock()
 
+EXTRA_BUFTS_VAR = "REPLAYLAB_LLAMA_EXTRA_BUFTS"
+"""`auto` (default): llama.cpp's extra CPU buffer types (weight repacking) stay on unless the
+installed build has an AMX backend, whose Q4_K path segfaults (llama.cpp issue 20824); `0` off,
+`1` on. replaylab's own build (`make setup`) has no AMX, so `auto` keeps the faster repacked
+AVX2 kernels there."""
+
 
 @atexit.register
 def _close_all() -> None:
-    """Free the models before interpreter teardown (llama.cpp's finaliser fails once its module is gone)."""
+    """Stop the workers before interpreter teardown."""
     for llm in _models.values():
         with contextlib.suppress(Exception):
             llm.close()
     _models.clear()
 
 
-def load_llama(path: Path) -> Any:
-    """The `llama_cpp.Llama` for `path`, loaded once per process."""
+def build_has_amx(system_info: str) -> bool:
+    """Whether llama.cpp's system info names an AMX backend (`AMX_INT8 = 1`, or an AMX buffer type)."""
+    return "AMX_INT8 = 1" in system_info or "AMX = 1" in system_info or "CPU_AMX" in system_info
+
+
+def _extra_bufts_mode() -> str:
+    raw = os.environ.get(EXTRA_BUFTS_VAR, "auto").strip().lower() or "auto"
+    if raw not in ("auto", "0", "1"):
+        raise ConfigError(f"{EXTRA_BUFTS_VAR}={raw!r} is not auto, 0 or 1")
+    return raw
+
+
+def open_llama(path: Path, *, threads: int, extra_bufts: str = "auto") -> Any:
+    """A `llama_cpp.Llama` for `path` in *this* process (the worker's side of `load_llama`).
+
+    `extra_bufts` is `auto`, `0` or `1` (see EXTRA_BUFTS_VAR); llama-cpp-python does not expose
+    the model parameter `use_extra_bufts`, so the default parameters are wrapped for the load.
+    """
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    use = extra_bufts == "1" or (extra_bufts == "auto" and not build_has_amx(info))
+    defaults = llama_module.llama_cpp.llama_model_default_params  # type: ignore[attr-defined]
+
+    def params() -> Any:
+        p = defaults()
+        if hasattr(p, "use_extra_bufts"):
+            p.use_extra_bufts = use
+        return p
+
+    llama_module.llama_cpp.llama_model_default_params = params  # type: ignore[attr-defined]
     try:
-        import llama_cpp
+        with _quiet_stderr():
+            return llama_cpp.Llama(model_path=str(path), chat_format="gemma", n_ctx=N_CTX, n_threads=threads,
+                                   n_threads_batch=threads, verbose=False)
+    finally:
+        llama_module.llama_cpp.llama_model_default_params = defaults  # type: ignore[attr-defined]
+
+
+def load_llama(path: Path) -> Any:
+    """The model at `path` loaded in a worker process (`LlamaWorker`), once per process."""
+    try:
+        import llama_cpp  # noqa: F401 - the worker imports it; a missing package is said here, with the pip line
     except ImportError:
         raise ModelUnavailable(f"llama-cpp-python is not installed. Run: {PIP_LINE}") from None
+    from replaylab.models.llama_worker import LlamaWorker
+
     threads = _threads()
+    mode = _extra_bufts_mode()
     with _load_lock:
         if path not in _models:
-            with _quiet_stderr():
-                _models[path] = llama_cpp.Llama(model_path=str(path), chat_format="gemma", n_ctx=N_CTX,
-                                                n_threads=threads, n_threads_batch=threads, verbose=False)
+            _models[path] = LlamaWorker(path, threads=threads, model=Gemma270M.id, extra_bufts=mode)
         return _models[path]
 
 
@@ -218,10 +265,7 @@ class Gemma270M(Generator):
             if _memo_size() and key in _memo:
                 _memo.move_to_end(key)
                 return _memo[key].model_copy()
-            # a full prompt evaluation every call: reusing a cached prefix changes the batch
-            # shapes, and with them the last bits of the logits, so outputs would depend on
-            # what ran before
-            self._llm.reset()
+            # the worker evaluates the full prompt from an empty context on every call
             out = self._llm.create_completion(prompt, temperature=s.temperature, top_p=s.top_p,
                                               seed=s.seed, max_tokens=s.max_tokens, stop=["\n"])
             choice = out["choices"][0]

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from replaylab.cassettes import active_cassette, miss_from
-from replaylab.errors import ConfigError, ReplayFailed
+from replaylab.cassettes import active_cassette, live_allowed, miss_from
+from replaylab.errors import ConfigError, NetworkBlocked, ReplayFailed
 from replaylab.models.base import GenerationRequest, GenerationResult, Generator
 from replaylab.registry import register
 
@@ -87,6 +87,7 @@ class OpenAIChat(Generator):
         self._base_url = base_url
         self._api_key = api_key
         self._timeout = timeout
+        self._transport = transport
         self._client = httpx.Client(timeout=timeout, transport=transport)
 
     @property
@@ -107,6 +108,10 @@ class OpenAIChat(Generator):
         """The one network seam: every call leaves through here."""
         url = f"{self.base_url}{path}"
         shown = _shown(url)
+        if active_cassette() is None and self._transport is None and self._base_url is None and not live_allowed():
+            # the endpoint and key come from the environment: a sandbox command never sends them out
+            raise NetworkBlocked(f"openai:{self.target}: no cassette holds this call and a sandbox replay never calls "
+                                 f"{shown} live; re-run with --live to send it")
         key = self._api_key if self._api_key is not None else endpoint_from_env()[1]
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
