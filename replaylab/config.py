@@ -113,8 +113,9 @@ def load_partial_config(path: Path, *, over: RunConfig | None) -> RunConfig:
     try:
         data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"Config {path} is not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: "
-                          f"{str(exc).splitlines()[0]}") from None
+        raise ConfigError(
+            f"Config {path} is not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: {str(exc).splitlines()[0]}"
+        ) from None
     if isinstance(data, dict) and "config" in data and "trace_id" not in data:
         data = data["config"]
     if not isinstance(data, dict):

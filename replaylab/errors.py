@@ -13,7 +13,7 @@
      │    └── CassetteMiss          a provider call with no recording in record mode `none`
      ├── NetworkBlocked             a sandbox replay tried to open a socket
      ├── ReplayFailed               a replay that could not run (model error): bisect calls it unresolved
-     └── GuardTripped               an agent guard halted a session (replaylab.guards; exit 1)
+     └── GuardTripped               an agent guard halted a session (replaylab.agents.guards; exit 1)
 
 The CLI turns every ReplaylabError into one line on stderr and exit code 2 (1 for a
 deviation or failed check, which is not an error).

@@ -6,37 +6,63 @@
     lookup("fault", "stale-index")   # -> the class
     names("fault")                   # -> sorted names
 
-Built-in plugins live in modules listed in `_BUILTIN_MODULES`; they are imported on the
-first lookup so that a registration is one decorator, never an edit elsewhere.
+Built-in plugins are found in each kind's home package (`_HOMES`): every module there that
+calls `@register(` is imported on the first lookup of that kind, so a registration is one
+decorator, never an edit elsewhere.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 from replaylab.errors import UnknownPlugin
 
 T = TypeVar("T")
 
+PluginKind = Literal["variable", "embedder", "generator", "evaluator", "fault", "detector", "tool", "router"]
+"""Every plugin kind; `register`, `lookup`, `names` and `items` accept only these."""
+
 _REGISTRY: dict[str, dict[str, Any]] = {}
 
-# kind -> modules whose import registers the built-in plugins of that kind
-_BUILTIN_MODULES: dict[str, tuple[str, ...]] = {
+# kind -> the package (or module) holding its built-in plugins; every submodule of a package
+# whose source calls `@register(` is imported on the first lookup of that kind
+_HOMES: dict[str, tuple[str, ...]] = {
     "variable": ("replaylab.variables",),
     "embedder": ("replaylab.stack.embedders",),
-    "generator": ("replaylab.models.reader", "replaylab.models.llama", "replaylab.models.openai_http"),
+    "generator": ("replaylab.models",),
     "evaluator": ("replaylab.evals",),
     "fault": ("replaylab.faults",),
-    "detector": ("replaylab.detectors", "replaylab.agents.detectors"),
-    "tool": ("replaylab.agents.tools",),
-    "router": ("replaylab.agents.router",),
+    "detector": ("replaylab.detectors",),
+    "tool": ("replaylab.stack.tools",),
+    "router": ("replaylab.stack.router",),
 }
 _loaded: set[str] = set()
 
 
-def register(kind: str, name: str) -> Callable[[T], T]:
+def _plugin_modules(home: str) -> list[str]:
+    """`home` and those of its submodules that register something, found without importing them."""
+    spec = importlib.util.find_spec(home)
+    if spec is None:
+        return []
+    found = [home]
+    for path in spec.submodule_search_locations or ():
+        for info in pkgutil.walk_packages([path], prefix=f"{home}."):
+            origin = Path(path, *info.name.removeprefix(f"{home}.").split("."))
+            file = origin / "__init__.py" if info.ispkg else origin.with_suffix(".py")
+            try:
+                if "@register(" in file.read_text(encoding="utf-8"):
+                    found.append(info.name)
+            except OSError:
+                continue
+    return found
+
+
+def register(kind: PluginKind, name: str) -> Callable[[T], T]:
     """Class or function decorator: file `obj` under `kind`/`name`."""
 
     def deco(obj: T) -> T:
@@ -49,11 +75,11 @@ def register(kind: str, name: str) -> Callable[[T], T]:
     return deco
 
 
-def _load(kind: str) -> None:
+def _load(kind: PluginKind) -> None:
     if kind in _loaded:
         return
     _loaded.add(kind)
-    for module in _BUILTIN_MODULES.get(kind, ()):
+    for module in [m for home in _HOMES.get(kind, ()) for m in _plugin_modules(home)]:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -65,7 +91,7 @@ def _load(kind: str) -> None:
                 raise
 
 
-def lookup(kind: str, name: str) -> Any:
+def lookup(kind: PluginKind, name: str) -> Any:
     """The plugin registered as `kind`/`name`, or UnknownPlugin listing the valid names."""
     _load(kind)
     table = _REGISTRY.get(kind, {})
@@ -74,13 +100,13 @@ def lookup(kind: str, name: str) -> Any:
     return table[name]
 
 
-def names(kind: str) -> list[str]:
+def names(kind: PluginKind) -> list[str]:
     """Every name registered under `kind`, sorted."""
     _load(kind)
     return sorted(_REGISTRY.get(kind, {}))
 
 
-def items(kind: str) -> list[tuple[str, Any]]:
+def items(kind: PluginKind) -> list[tuple[str, Any]]:
     """Every (name, plugin) registered under `kind`, sorted by name."""
     _load(kind)
     return sorted(_REGISTRY.get(kind, {}).items())

@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from replaylab.config import RunConfig, SamplingParams
 from replaylab.errors import TraceError, error_where
 from replaylab.files import atomic_write_text
-from replaylab.models.base import ChatMessage
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+
 
 TRACE_VERSION = 1
 

@@ -84,8 +84,11 @@ _NULLABLE = {"min_score", "context", "router", "tools"}
 
 
 def _field_variable(name: str, field: str, layer: Layer, doc: str) -> type[Variable]:
-    cls = type(f"{name.title().replace('_', '')}Variable", (Variable,),
-               {"name": name, "field": field, "layer": layer, "doc": doc, "__doc__": doc})
+    cls = type(
+        f"{name.title().replace('_', '')}Variable",
+        (Variable,),
+        {"name": name, "field": field, "layer": layer, "doc": doc, "__doc__": doc},
+    )
     register("variable", name)(cls)
     return cls
 
@@ -162,6 +165,3 @@ def parse_assignment(text: str, config: RunConfig) -> tuple[str, Any]:
 
 def layer_of(name: str) -> Layer:
     return get_variable(name).layer
-
-
-

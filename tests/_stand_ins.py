@@ -7,8 +7,8 @@ from typing import ClassVar
 
 def hashing_router_twins() -> None:
     """Register intent-v1 and intent-v2 on the hashing stand-in as test-hashing-v1/-v2 (once per process)."""
-    from replaylab.agents.router import IntentV1, IntentV2
     from replaylab.registry import names, register
+    from replaylab.stack.router import IntentV1, IntentV2
 
     if "test-hashing-v1" in names("router"):
         return

@@ -42,8 +42,13 @@ def tiny_config():  # type: ignore[no-untyped-def]
     """A config over the six-document test corpus with the hashing stand-in embedder (unit tests only)."""
     from replaylab.config import CorpusSpec, IndexSpec, RunConfig
 
-    return RunConfig(prompt="rag-answer@4", corpus=CorpusSpec(source=str(TINY_CORPUS)),
-                     index=IndexSpec(embedder="hashing-test"), embedder="hashing-test", top_k=3)
+    return RunConfig(
+        prompt="rag-answer@4",
+        corpus=CorpusSpec(source=str(TINY_CORPUS)),
+        index=IndexSpec(embedder="hashing-test"),
+        embedder="hashing-test",
+        top_k=3,
+    )
 
 
 @pytest.fixture

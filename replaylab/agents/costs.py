@@ -38,8 +38,11 @@ SEED_LOOP_WEEKLY_USD = 47_000.0
 SESSION_KINDS: dict[str, Callable[[int], str]] = {
     "invoice": lambda i: f"Why was invoice LDG-{20260101 + 37 * i:08d} charged twice?",
     "workspace": lambda i: f"My card was declined: is workspace WS-{(7919 * (i + 3)) % 10**6:06d} still usable?",
-    "unclear": lambda i: ("Why was I charged twice this month?", "Can you explain my last bill?",
-                          "Why is our workspace read-only?")[i % 3],
+    "unclear": lambda i: (
+        "Why was I charged twice this month?",
+        "Can you explain my last bill?",
+        "Why is our workspace read-only?",
+    )[i % 3],
 }
 """Kind of agent session -> its i-th question."""
 
@@ -92,8 +95,13 @@ class CostProjection(BaseModel):
     assumptions: TrafficAssumptions
 
 
-def simulate_hour(*, tools: str, guards: GuardConfig, traffic: TrafficAssumptions | None = None,
-                  documents: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None) -> HourCost:
+def simulate_hour(
+    *,
+    tools: str,
+    guards: GuardConfig,
+    traffic: TrafficAssumptions | None = None,
+    documents: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+) -> HourCost:
     """Tokens and USD of one hour of agent sessions under `tools` and `guards`."""
     traffic = traffic or TrafficAssumptions()
     total = sum(traffic.mix.values())
@@ -101,18 +109,23 @@ def simulate_hour(*, tools: str, guards: GuardConfig, traffic: TrafficAssumption
     for kind, share in sorted(traffic.mix.items()):
         if kind not in SESSION_KINDS:
             raise ValueError(f"unknown session kind {kind!r}; kinds are {sorted(SESSION_KINDS)}")
-        runs: list[AgentRun] = [run_session(SESSION_KINDS[kind](i), tools=tools, guards=guards, horizon=traffic.horizon,
-                                            documents=documents) for i in range(traffic.sample_per_kind)]
+        runs: list[AgentRun] = [
+            run_session(SESSION_KINDS[kind](i), tools=tools, guards=guards, horizon=traffic.horizon, documents=documents)
+            for i in range(traffic.sample_per_kind)
+        ]
         ended: dict[str, int] = {}
         for r in runs:
             ended[r.halted_by or "answered"] = ended.get(r.halted_by or "answered", 0) + 1
         n = len(runs)
-        kinds[kind] = KindCost(sessions=traffic.sessions_per_hour * share / total,
-                               mean_steps=sum(len(r.steps) for r in runs) / n,
-                               mean_tokens=sum(r.tokens for r in runs) / n,
-                               mean_cost_usd=sum(r.cost_usd for r in runs) / n,
-                               max_tokens=max(r.tokens for r in runs), max_cost_usd=max(r.cost_usd for r in runs),
-                               halted_by=ended)
+        kinds[kind] = KindCost(
+            sessions=traffic.sessions_per_hour * share / total,
+            mean_steps=sum(len(r.steps) for r in runs) / n,
+            mean_tokens=sum(r.tokens for r in runs) / n,
+            mean_cost_usd=sum(r.cost_usd for r in runs) / n,
+            max_tokens=max(r.tokens for r in runs),
+            max_cost_usd=max(r.cost_usd for r in runs),
+            halted_by=ended,
+        )
     return HourCost(
         sessions=sum(k.sessions for k in kinds.values()),
         steps=sum(k.sessions * k.mean_steps for k in kinds.values()),
@@ -124,20 +137,33 @@ def simulate_hour(*, tools: str, guards: GuardConfig, traffic: TrafficAssumption
     )
 
 
-def project_week(*, tools: str, guards: GuardConfig, traffic: TrafficAssumptions | None = None,
-                 documents: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None) -> CostProjection:
+def project_week(
+    *,
+    tools: str,
+    guards: GuardConfig,
+    traffic: TrafficAssumptions | None = None,
+    documents: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+) -> CostProjection:
     """One simulated hour times 168."""
     traffic = traffic or TrafficAssumptions()
     hour = simulate_hour(tools=tools, guards=guards, traffic=traffic, documents=documents)
-    return CostProjection(tools=tools, guards=guards.label(), hour=hour, weekly_tokens=hour.tokens * HOURS_PER_WEEK,
-                          weekly_cost_usd=round(hour.cost_usd * HOURS_PER_WEEK, 2), assumptions=traffic)
+    return CostProjection(
+        tools=tools,
+        guards=guards.label(),
+        hour=hour,
+        weekly_tokens=hour.tokens * HOURS_PER_WEEK,
+        weekly_cost_usd=round(hour.cost_usd * HOURS_PER_WEEK, 2),
+        assumptions=traffic,
+    )
 
 
 def compare_with_seed(healthy: CostProjection, looping: CostProjection) -> str:
     """One sentence setting the projection beside the playbook's $127 -> $47,000 case."""
     ours = looping.weekly_cost_usd / healthy.weekly_cost_usd if healthy.weekly_cost_usd else float("inf")
     seed = SEED_LOOP_WEEKLY_USD / SEED_HEALTHY_WEEKLY_USD
-    return (f"{healthy.tools} with guards {healthy.guards}: ${healthy.weekly_cost_usd:,.0f}/week; "
-            f"{looping.tools} with guards {looping.guards}: ${looping.weekly_cost_usd:,.0f}/week (x{ours:,.0f}), "
-            f"a lower bound at a {looping.assumptions.horizon}-step horizon; the playbook's case went from "
-            f"${SEED_HEALTHY_WEEKLY_USD:,.0f} to ${SEED_LOOP_WEEKLY_USD:,.0f}/week (x{seed:,.0f}) over 11 days.")
+    return (
+        f"{healthy.tools} with guards {healthy.guards}: ${healthy.weekly_cost_usd:,.0f}/week; "
+        f"{looping.tools} with guards {looping.guards}: ${looping.weekly_cost_usd:,.0f}/week (x{ours:,.0f}), "
+        f"a lower bound at a {looping.assumptions.horizon}-step horizon; the playbook's case went from "
+        f"${SEED_HEALTHY_WEEKLY_USD:,.0f} to ${SEED_LOOP_WEEKLY_USD:,.0f}/week (x{seed:,.0f}) over 11 days."
+    )

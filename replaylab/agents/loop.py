@@ -11,7 +11,7 @@ frame and its final answer is the caller's tool result. The runner keeps the fra
 explicit stack, so an unguarded loop runs to the simulation `horizon` (steps, default 200)
 instead of overflowing Python's.
 
-Each step is guarded by a `GuardSet` (replaylab.guards): `before_step` sees the proposed
+Each step is guarded by a `GuardSet` (replaylab.agents.guards): `before_step` sees the proposed
 tool call, its callee and the step's token/USD estimate (prompt tokens plus
 `COMPLETION_ESTIMATE`); `after_step` charges the real tokens and feeds the circuit breaker
 with the tool's success. A trip halts the session: the user gets a hand-off message and the
@@ -37,11 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from replaylab.agents.policies import Action, FinalAnswer, Frame, Policy, ToolAction, support_agents
-from replaylab.agents.tools import ToolContext, ToolResult, ToolSet
-from replaylab.config import RunConfig
-from replaylab.evals.base import DEFAULT_PRICES, Price
-from replaylab.guards import (
+from replaylab.agents.guards import (
     Budget,
     CircuitBreaker,
     CycleDetector,
@@ -53,7 +49,11 @@ from replaylab.guards import (
     StepCap,
     StepInfo,
 )
+from replaylab.agents.policies import Action, FinalAnswer, Frame, Policy, ToolAction, support_agents
+from replaylab.config import RunConfig
+from replaylab.evals.base import DEFAULT_PRICES, Price
 from replaylab.stack.tokenizers import token_counter
+from replaylab.stack.tools import ToolContext, ToolResult, ToolSet
 from replaylab.trace import GenerationSpan, ModelRuntime, RoutingSpan, ToolCall, Trace, TraceEvent, VersionSnapshot
 
 AGENT_MODEL = "gpt-4o"
@@ -68,8 +68,10 @@ STEP_SECONDS = 1.5
 HORIZON = 200
 """Steps after which an unguarded simulation stops; a real unguarded loop would go on."""
 HANDOFF = "I could not resolve this automatically; a support specialist will follow up by email."
-SYSTEM_PROMPT = ("You are one of Orlavik's support agents (billing, accounts). Answer the question you are "
-                 "asked. Call a tool when you need a fact; ask another agent when it knows what you do not.")
+SYSTEM_PROMPT = (
+    "You are one of Orlavik's support agents (billing, accounts). Answer the question you are "
+    "asked. Call a tool when you need a fact; ask another agent when it knows what you do not."
+)
 
 
 @lru_cache(maxsize=4096)
@@ -112,8 +114,12 @@ class GuardConfig(BaseModel):
         if self.max_tokens is not None or self.max_cost_usd is not None:
             budget = Budget(max_tokens=self.max_tokens, max_cost_usd=self.max_cost_usd, clock=clock)
         return GuardSet(
-            breaker=CircuitBreaker(failure_threshold=self.breaker_failures, window_s=self.breaker_window_s,
-                                   cooldown_s=self.breaker_cooldown_s, clock=clock),
+            breaker=CircuitBreaker(
+                failure_threshold=self.breaker_failures,
+                window_s=self.breaker_window_s,
+                cooldown_s=self.breaker_cooldown_s,
+                clock=clock,
+            ),
             step_cap=StepCap(self.max_steps, clock=clock),
             loop_guard=LoopGuard(max_repeats=self.loop_max_repeats, clock=clock),
             budget=budget,
@@ -189,35 +195,87 @@ class AgentRun(BaseModel):
         """Inter-agent edges (caller, callee), in call order."""
         return [(c.agent, str(c.arguments.get("agent"))) for c in self.tool_calls if c.tool == "ask_agent"]
 
-    def to_trace(self, config: RunConfig, *, created_at: datetime | None = None, trace_id: str | None = None,
-                 session_id: str | None = None, tags: Mapping[str, str] | None = None) -> Trace:
+    def to_trace(
+        self,
+        config: RunConfig,
+        *,
+        created_at: datetime | None = None,
+        trace_id: str | None = None,
+        session_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Trace:
         """The session as a Trace: tool calls in the routing span, one event per step and per guard trip."""
         created = created_at or datetime.now(timezone.utc)
         config = config.model_copy(update={"tools": self.tools})
-        tid = trace_id or "tr-" + hashlib.sha256(
-            f"{self.question}|{config.digest()}|{self.guards.label()}|{created.isoformat()}".encode()).hexdigest()[:16]
-        events = [TraceEvent(kind="agent_step", reason=_describe(s), detail={
-            "step": s.n, "agent": s.agent, "route": f"agent:{s.agent}", "depth": s.depth, "tool": _tool(s.action),
-            "arguments": _arguments(s.action), "ok": s.ok, "prompt_tokens": s.prompt_tokens,
-            "completion_tokens": s.completion_tokens, "cost_usd": s.cost_usd}) for s in self.steps]
-        events += [TraceEvent(kind="guard_trip", reason=e.reason, detail=e.model_dump(mode="json"))
-                   for e in self.guard_events]
+        tid = (
+            trace_id
+            or "tr-"
+            + hashlib.sha256(
+                f"{self.question}|{config.digest()}|{self.guards.label()}|{created.isoformat()}".encode()
+            ).hexdigest()[:16]
+        )
+        events = [
+            TraceEvent(
+                kind="agent_step",
+                reason=_describe(s),
+                detail={
+                    "step": s.n,
+                    "agent": s.agent,
+                    "route": f"agent:{s.agent}",
+                    "depth": s.depth,
+                    "tool": _tool(s.action),
+                    "arguments": _arguments(s.action),
+                    "ok": s.ok,
+                    "prompt_tokens": s.prompt_tokens,
+                    "completion_tokens": s.completion_tokens,
+                    "cost_usd": s.cost_usd,
+                },
+            )
+            for s in self.steps
+        ]
+        events += [TraceEvent(kind="guard_trip", reason=e.reason, detail=e.model_dump(mode="json")) for e in self.guard_events]
         if self.halted_by == "horizon":
-            events.append(TraceEvent(kind="horizon", reason=f"simulation horizon of {len(self.steps)} steps reached "
-                                     "with no answer; an unguarded loop would go on"))
+            events.append(
+                TraceEvent(
+                    kind="horizon",
+                    reason=f"simulation horizon of {len(self.steps)} steps reached with no answer; an unguarded loop would go on",
+                )
+            )
         runtime = ModelRuntime(requested=AGENT_MODEL, returned=AGENT_MODEL, backend="sandbox-policy")
         return Trace(
-            trace_id=tid, created_at=created, question=self.question, session_id=session_id, config=config,
-            versions=VersionSnapshot(alv="support-agents@1", ppv="support-agents@1", mrv=runtime, tav=self.tools,
-                                     index_snapshot="none", embedder="none", corpus_snapshot="bundled@latest",
-                                     guardrails=f"agent-guards:{self.guards.label()}"),
-            routing=RoutingSpan(router=config.router, intent="account", confidence=1.0, handler=f"agent:{self.entry}",
-                                tool_calls=list(self.tool_calls)),
-            generation=GenerationSpan(model_requested=AGENT_MODEL, model_returned=AGENT_MODEL, sampling=config.sampling,
-                                      output=self.answer or "", prompt_tokens=self.prompt_tokens,
-                                      completion_tokens=self.completion_tokens, latency_ms=0.0),
-            events=events, tags={**dict(tags or {}), "session_cost_usd": f"{self.cost_usd:.6f}",
-                                 "halted_by": self.halted_by or ""},
+            trace_id=tid,
+            created_at=created,
+            question=self.question,
+            session_id=session_id,
+            config=config,
+            versions=VersionSnapshot(
+                alv="support-agents@1",
+                ppv="support-agents@1",
+                mrv=runtime,
+                tav=self.tools,
+                index_snapshot="none",
+                embedder="none",
+                corpus_snapshot="bundled@latest",
+                guardrails=f"agent-guards:{self.guards.label()}",
+            ),
+            routing=RoutingSpan(
+                router=config.router,
+                intent="account",
+                confidence=1.0,
+                handler=f"agent:{self.entry}",
+                tool_calls=list(self.tool_calls),
+            ),
+            generation=GenerationSpan(
+                model_requested=AGENT_MODEL,
+                model_returned=AGENT_MODEL,
+                sampling=config.sampling,
+                output=self.answer or "",
+                prompt_tokens=self.prompt_tokens,
+                completion_tokens=self.completion_tokens,
+                latency_ms=0.0,
+            ),
+            events=events,
+            tags={**dict(tags or {}), "session_cost_usd": f"{self.cost_usd:.6f}", "halted_by": self.halted_by or ""},
         )
 
 
@@ -255,10 +313,18 @@ class _Thread:
         return self.fixed + min(self.tokens, CONTEXT_WINDOW - self.fixed)
 
 
-def run_session(question: str, *, tools: str = "tools-v1", guards: GuardConfig | None = None,
-                agents: Mapping[str, Policy] | None = None, entry: str = "billing", horizon: int = HORIZON,
-                documents: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
-                price: Price = AGENT_PRICE, clock: ManualClock | None = None) -> AgentRun:
+def run_session(
+    question: str,
+    *,
+    tools: str = "tools-v1",
+    guards: GuardConfig | None = None,
+    agents: Mapping[str, Policy] | None = None,
+    entry: str = "billing",
+    horizon: int = HORIZON,
+    documents: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+    price: Price = AGENT_PRICE,
+    clock: ManualClock | None = None,
+) -> AgentRun:
     """Run one session from `entry` until it answers, a guard trips, or `horizon` steps."""
     guards = guards if guards is not None else GuardConfig.playbook()
     agents = dict(agents) if agents is not None else dict(support_agents())
@@ -281,11 +347,15 @@ def run_session(question: str, *, tools: str = "tools-v1", guards: GuardConfig |
         action = agents[frame.agent].act(frame, toolset)
         prompt = thread.prompt_tokens()
         completion = count_tokens(action.model_dump_json())
-        callee = str(action.arguments.get("agent")) if isinstance(action, ToolAction) and action.tool == "ask_agent" \
-            else None
-        info = StepInfo(agent=frame.agent, tool=_tool(action), arguments=_arguments(action), callee=callee,
-                        est_tokens=prompt + COMPLETION_ESTIMATE,
-                        est_cost=_price(prompt, COMPLETION_ESTIMATE, price))
+        callee = str(action.arguments.get("agent")) if isinstance(action, ToolAction) and action.tool == "ask_agent" else None
+        info = StepInfo(
+            agent=frame.agent,
+            tool=_tool(action),
+            arguments=_arguments(action),
+            callee=callee,
+            est_tokens=prompt + COMPLETION_ESTIMATE,
+            est_cost=_price(prompt, COMPLETION_ESTIMATE, price),
+        )
         try:
             gset.before_step(info)
         except GuardTripped as trip:
@@ -295,8 +365,17 @@ def run_session(question: str, *, tools: str = "tools-v1", guards: GuardConfig |
             break
         clock.advance(STEP_SECONDS)
         cost = _price(prompt, completion, price)
-        step = AgentStep(n=len(run.steps) + 1, agent=frame.agent, depth=frame.depth, action=action, callee=callee,
-                         prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost, at=clock.now())
+        step = AgentStep(
+            n=len(run.steps) + 1,
+            agent=frame.agent,
+            depth=frame.depth,
+            action=action,
+            callee=callee,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=cost,
+            at=clock.now(),
+        )
         run.steps.append(step)
         run.prompt_tokens += prompt
         run.completion_tokens += completion
@@ -315,8 +394,16 @@ def run_session(question: str, *, tools: str = "tools-v1", guards: GuardConfig |
     return run
 
 
-def _execute(step: AgentStep, frame: Frame, frames: list[Frame], pending: list[tuple[ToolAction, int]],
-             run: AgentRun, toolset: ToolSet, ctx: ToolContext, agents: Mapping[str, Policy]) -> bool:
+def _execute(
+    step: AgentStep,
+    frame: Frame,
+    frames: list[Frame],
+    pending: list[tuple[ToolAction, int]],
+    run: AgentRun,
+    toolset: ToolSet,
+    ctx: ToolContext,
+    agents: Mapping[str, Policy],
+) -> bool:
     """Carry out the step's action on the frame stack; returns whether it succeeded."""
     action = step.action
     if isinstance(action, FinalAnswer):
@@ -338,8 +425,15 @@ def _execute(step: AgentStep, frame: Frame, frames: list[Frame], pending: list[t
             refused = f"ask_agent failed: no agent {callee!r}; agents are {sorted(agents)}"
         if refused is None:
             pending.append((action, len(run.tool_calls) - 1))
-            frames.append(Frame(agent=callee, question=str(action.arguments["question"]), asked_by=frame.agent,
-                                context=dict(action.arguments.get("context") or {}), depth=frame.depth + 1))
+            frames.append(
+                Frame(
+                    agent=callee,
+                    question=str(action.arguments["question"]),
+                    asked_by=frame.agent,
+                    context=dict(action.arguments.get("context") or {}),
+                    depth=frame.depth + 1,
+                )
+            )
             return True
         result = ToolResult(ok=False, output=refused)
     else:

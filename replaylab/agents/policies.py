@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from replaylab.agents.tools import ToolResult, ToolSet
+from replaylab.stack.tools import ToolResult, ToolSet
 
 
 class ToolAction(BaseModel):
@@ -126,8 +126,12 @@ class BillingAgent:
                 return FinalAnswer(text=f"It is about workspace {workspace.group(0)}.")
             return _ask(tools, "accounts", "Which workspace is this about?", dict(frame.context))
         if invoice and not workspace:
-            return _ask(tools, "accounts", "Which workspace does this invoice belong to?",
-                        {"invoice": invoice.group(0), "question": frame.question})
+            return _ask(
+                tools,
+                "accounts",
+                "Which workspace does this invoice belong to?",
+                {"invoice": invoice.group(0), "question": frame.question},
+            )
         if not workspace:
             return FinalAnswer(text="Which invoice number (LDG-...) or workspace ID (WS-...) is this about?")
         ws = workspace.group(0)

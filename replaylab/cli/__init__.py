@@ -14,8 +14,12 @@ import typer
 
 from replaylab.errors import ReplaylabError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Replay a failing LLM/RAG request, bisect its cause, and drill faults.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Replay a failing LLM/RAG request, bisect its cause, and drill faults.",
+)
 
 # command modules; each adds its commands to `app` when imported
 _COMMAND_MODULES = (

@@ -23,8 +23,10 @@ def agent_costs(
 
     docs = {d.doc_id: f"{d.title}: {d.text}" for d in get_stack().documents(CorpusSpec())}
     traffic = TrafficAssumptions(sessions_per_hour=sessions_per_hour, horizon=horizon)
-    rows = [project_week(tools=t, guards=g, traffic=traffic, documents=docs) for t, g in
-            (("tools-v1", GuardConfig.off()), ("tools-v2", GuardConfig.off()), ("tools-v2", GuardConfig.playbook()))]
+    rows = [
+        project_week(tools=t, guards=g, traffic=traffic, documents=docs)
+        for t, g in (("tools-v1", GuardConfig.off()), ("tools-v2", GuardConfig.off()), ("tools-v2", GuardConfig.playbook()))
+    ]
     table = Table(title=f"agent loop cost at {sessions_per_hour:g} sessions/hour")
     for col in ("tools", "guards", "per hour", "per week"):
         table.add_column(col)

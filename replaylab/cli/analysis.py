@@ -15,8 +15,13 @@ from replaylab.files import atomic_write_json
 from replaylab.trace import Trace, load_trace
 
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON here")]
-LiveOpt = Annotated[bool, typer.Option(help="Call the model live where the trace's cassette has no recording "
-                                       "(recorded into a workspace copy); without it nothing leaves the machine")]
+LiveOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Call the model live where the trace's cassette has no recording "
+        "(recorded into a workspace copy); without it nothing leaves the machine"
+    ),
+]
 
 
 def _mark(passed: bool | None) -> str:
@@ -31,7 +36,7 @@ def eval_cmd(
     lexical: Annotated[bool, typer.Option(help="Lexical checks only: never load an embedder")] = False,
 ) -> None:
     """Score a trace with the evaluators; exit 1 when the verdict fails."""
-    from replaylab.cassettes_session import cassette_session
+    from replaylab.cassettes.session import cassette_session
     from replaylab.evals import evaluate
 
     recorded = load_trace(trace)
@@ -61,23 +66,30 @@ def counterfactuals_cmd(
     live: LiveOpt = False,
 ) -> None:
     """Replay a trace with its recorded, oracle, empty, answer-first and answer-last contexts."""
-    from replaylab.cassettes_session import cassette_session
-    from replaylab.counterfactuals import counterfactuals
+    from replaylab.cassettes.session import cassette_session
+    from replaylab.diagnosis.counterfactuals import counterfactuals
 
     recorded = load_trace(trace)
     stack = get_stack()
     with console.status("replaying four contexts…"), cassette_session(recorded, trace_path=trace, live=live, stack=stack):
         report = counterfactuals(stack, recorded)
-    table = Table(title=f"counterfactuals of {recorded.trace_id} (recorded: "
-                  f"{'PASS' if report.recorded_passed else 'FAIL'})", title_justify="left")
+    table = Table(
+        title=f"counterfactuals of {recorded.trace_id} (recorded: {'PASS' if report.recorded_passed else 'FAIL'})",
+        title_justify="left",
+    )
     for col in ("context", "verdict", "answer in context", "chunks", "output"):
         table.add_column(col)
     for r in report.runs:
         if r.skipped or r.error:
             table.add_row(r.name, "skipped" if r.skipped else "[red]error[/red]", "", "", r.skipped or r.error or "")
             continue
-        table.add_row(r.name, "PASS" if r.passed else "FAIL", _mark(r.answer_in_context),
-                      short(", ".join(r.context_chunk_ids), 40), short(r.output or "", 70))
+        table.add_row(
+            r.name,
+            "PASS" if r.passed else "FAIL",
+            _mark(r.answer_in_context),
+            short(", ".join(r.context_chunk_ids), 40),
+            short(r.output or "", 70),
+        )
     console.print(table)
     if json_out:
         atomic_write_json(json_out, report.model_dump(mode="json"))
@@ -103,22 +115,26 @@ def diagnose_cmd(
     live: LiveOpt = False,
 ) -> None:
     """Name the failing layer (retrieval, generation, routing, upstream data) with evidence for and against each."""
-    from replaylab.cassettes_session import cassette_session
-    from replaylab.diagnose import diagnose, diagnose_many
+    from replaylab.cassettes.session import cassette_session
+    from replaylab.diagnosis.tree import diagnose, diagnose_many
 
     if (trace is None) == (traces is None):
         raise ConfigError("Give either a TRACE file or --traces DIR (not both)")
     good_cfg = base_config(good) if good is not None else None
     stack = get_stack()
     pairs = [(load_trace(trace), trace)] if trace is not None else _load_dir(traces)  # type: ignore[arg-type]
-    with console.status("evaluating, replaying counterfactuals, gathering evidence…"), \
-            cassette_session(pairs, live=live, stack=stack):
+    with (
+        console.status("evaluating, replaying counterfactuals, gathering evidence…"),
+        cassette_session(pairs, live=live, stack=stack),
+    ):
         if trace is not None:
             d = diagnose(stack, pairs[0][0], good=good_cfg, seeds=seeds)
         else:
             d = diagnose_many(stack, [t for t, _ in pairs], good=good_cfg, seeds=seeds)
-    console.print(f"[bold]layer: {d.layer}[/bold]  confidence {d.confidence:.2f}  ({len(d.trace_ids)} trace"
-                  f"{'s' if len(d.trace_ids) != 1 else ''})")
+    console.print(
+        f"[bold]layer: {d.layer}[/bold]  confidence {d.confidence:.2f}  ({len(d.trace_ids)} trace"
+        f"{'s' if len(d.trace_ids) != 1 else ''})"
+    )
     console.print(d.summary)
     table = Table(title="evidence", title_justify="left", show_lines=True)
     for col in ("layer", "for", "against"):
@@ -130,8 +146,11 @@ def diagnose_cmd(
         console.print(f"counterfactuals: {d.counterfactuals.summary}")
     if d.cluster is not None and len(d.trace_ids) > 1:
         c = d.cluster
-        batch = (f"{c.batch_share:.0%} of their chunks ingested {c.batch_date} ({c.batch_source})"
-                 if c.batch_date is not None else "no recent ingestion among their chunks")
+        batch = (
+            f"{c.batch_share:.0%} of their chunks ingested {c.batch_date} ({c.batch_source})"
+            if c.batch_date is not None
+            else "no recent ingestion among their chunks"
+        )
         console.print(f"cluster: {c.failures_on_topic}/{c.failures_total} failures on {c.topic!r} from {c.onset}; {batch}")
     if d.suspects:
         console.print(f"suspects: {', '.join(d.suspects)}")

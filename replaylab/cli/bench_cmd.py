@@ -29,7 +29,7 @@ def bench(
     quick: Annotated[bool, typer.Option(help="100k vectors instead of 1M")] = False,
 ) -> None:
     """Measure bisect wall time (cold/warm), replay throughput, replay counts, FAISS at 1M, memory."""
-    from replaylab.bench import run_bench
+    from replaylab.bench.figures import run_bench
 
     with console.status("benchmarking…") as status:
         result = run_bench(lambda msg: status.update(msg), quick=quick)

@@ -10,8 +10,8 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from replaylab.bisect import BisectResult, Step
-from replaylab.bisect_trace import TraceBisector, reproduce_command, resolve_good
+from replaylab.bisection.engine import BisectResult, Step
+from replaylab.bisection.trace_bisector import TraceBisector, reproduce_command, resolve_good
 from replaylab.cli import app
 from replaylab.cli._common import base_config, console, get_stack, short
 from replaylab.files import atomic_write_text
@@ -30,8 +30,10 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
     """The terminal report: verdict, swaps table, causes, rollback."""
     console.print(f"[bold]good reference:[/bold] {good_desc}")
     rep = "reproducible" if result.reproducible else "[red]NOT reproducible[/red]"
-    console.print(f"[bold]{rep}[/bold]: bad fails {result.bad_fail_rate:.0%}, good passes {result.good_pass_rate:.0%} "
-                  f"over {len(result.seeds)} seed(s); differing: {', '.join(result.differing) or 'none'}")
+    console.print(
+        f"[bold]{rep}[/bold]: bad fails {result.bad_fail_rate:.0%}, good passes {result.good_pass_rate:.0%} "
+        f"over {len(result.seeds)} seed(s); differing: {', '.join(result.differing) or 'none'}"
+    )
     if result.swaps:
         table = Table(title="one variable at a time", title_justify="left")
         for col in ("variable", "layer", "bad→good fixes", "good→bad breaks", "verdict"):
@@ -41,21 +43,28 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
 
         for s in result.swaps:
             verdict = "[bold red]CAUSE[/bold red]" if s.fixes and s.causes else ("fixes only" if s.fixes else "–")
-            table.add_row(s.variable, layers.get(s.variable) or layer_of(s.variable),
-                          "–" if s.fix_rate is None else f"{s.fix_rate:.0%}",
-                          "–" if s.cause_rate is None else f"{s.cause_rate:.0%}", verdict)
+            table.add_row(
+                s.variable,
+                layers.get(s.variable) or layer_of(s.variable),
+                "–" if s.fix_rate is None else f"{s.fix_rate:.0%}",
+                "–" if s.cause_rate is None else f"{s.cause_rate:.0%}",
+                verdict,
+            )
         console.print(table)
     for c in result.causes:
-        console.print(f"[bold red]cause:[/bold red] {c.variable} ({c.layer} layer): "
-                      f"{short(value_change(c.good_value, c.bad_value), 140)}")
+        console.print(
+            f"[bold red]cause:[/bold red] {c.variable} ({c.layer} layer): {short(value_change(c.good_value, c.bad_value), 140)}"
+        )
     for group in result.interactions:
         console.print(f"[bold red]interaction:[/bold red] {', '.join(group)} fail only together")
     for fb in result.first_bad_version:
         hist = (histories or {}).get(fb.variable)
         if hist:
-            console.print(f"[bold]version search[/bold] over {len(hist)} versions of {fb.variable} ({fb.replays} replays): "
-                          f"passes at #{fb.last_good_index}, fails from #{fb.index}: "
-                          f"{short(value_change(hist[fb.last_good_index], fb.value), 120)}")
+            console.print(
+                f"[bold]version search[/bold] over {len(hist)} versions of {fb.variable} ({fb.replays} replays): "
+                f"passes at #{fb.last_good_index}, fails from #{fb.index}: "
+                f"{short(value_change(hist[fb.last_good_index], fb.value), 120)}"
+            )
         else:
             console.print(f"[bold]first bad version[/bold] of {fb.variable}: #{fb.index} (last good #{fb.last_good_index})")
     if result.culprit_chunks:
@@ -66,31 +75,40 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
         reasons = [st.result.reason for st in result.steps if st.result.passed is None and st.result.reason]
         every = result.unresolved == result.replays
         count = f"all {result.replays} replays" if every else f"{result.unresolved} of {result.replays} replays"
-        console.print(f"[{'red' if every else 'yellow'}]{count} unresolved"
-                      + (f", e.g. {short(reasons[0], 300)}" if reasons else "") + "[/]")
+        console.print(
+            f"[{'red' if every else 'yellow'}]{count} unresolved"
+            + (f", e.g. {short(reasons[0], 300)}" if reasons else "")
+            + "[/]"
+        )
         if every and any("CassetteMiss" in r for r in reasons):
             console.print("[red]the cassette holds none of these requests: re-run with --live to record them[/red]")
-    console.print(f"{result.replays} replays ({result.cache_hits} memo hits, {result.unresolved} unresolved) in "
-                  f"{result.elapsed_s:.2f}s — {result.stopped_because}")
+    console.print(
+        f"{result.replays} replays ({result.cache_hits} memo hits, {result.unresolved} unresolved) in "
+        f"{result.elapsed_s:.2f}s — {result.stopped_because}"
+    )
     console.print(f"[dim]reproduce: {result.reproduce}[/dim]")
 
 
 def _print_header(t: Trace, path: Path) -> None:
     out = t.generation.output if t.generation else "(no generation)"
-    console.print(f"[bold]trace[/bold] {t.trace_id} ({path}) at {t.created_at:%Y-%m-%d %H:%M} — "
-                  f"model {t.versions.mrv.returned}, "
-                  f"prompt {t.versions.ppv}, index {t.versions.index_snapshot}")
+    console.print(
+        f"[bold]trace[/bold] {t.trace_id} ({path}) at {t.created_at:%Y-%m-%d %H:%M} — "
+        f"model {t.versions.mrv.returned}, "
+        f"prompt {t.versions.ppv}, index {t.versions.index_snapshot}"
+    )
     console.print(f"[bold]question:[/bold] {t.question}")
-    console.print(f"[bold]answered:[/bold] {short(out, 120)}"
-                  + (f"   [bold]expected:[/bold] {t.golden.answer}" if t.golden else ""))
+    console.print(
+        f"[bold]answered:[/bold] {short(out, 120)}" + (f"   [bold]expected:[/bold] {t.golden.answer}" if t.golden else "")
+    )
 
 
 @app.command("bisect")
 def bisect_cmd(
     trace: Annotated[Path, typer.Argument(help="The failing trace (JSON)")],
     good: Annotated[str | None, typer.Option(help="Good reference: config file, passing trace, or prod@YYYY-MM-DD")] = None,
-    seeds: Annotated[int | None, typer.Option(min=1, max=100,
-                                              help="Seeds per configuration (default 1 if greedy, else 5)")] = None,
+    seeds: Annotated[
+        int | None, typer.Option(min=1, max=100, help="Seeds per configuration (default 1 if greedy, else 5)")
+    ] = None,
     live: Annotated[bool, typer.Option(help="Call the model live where the cassette has no recording")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON")] = None,
     html: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report")] = None,
@@ -99,31 +117,37 @@ def bisect_cmd(
     recorded = load_trace(trace)
     _print_header(recorded, trace)
     stack = get_stack()
-    good_cfg, good_desc = resolve_good(good, stack=stack, baseline=base_config(None, over=recorded.config),
-                                       bad=recorded.config)
+    good_cfg, good_desc = resolve_good(good, stack=stack, baseline=base_config(None, over=recorded.config), bad=recorded.config)
     stochastic = recorded.config.sampling.temperature > 0 or good_cfg.sampling.temperature > 0
     n = seeds or (5 if stochastic else 1)
     bisector = TraceBisector(stack, recorded)
-    from replaylab.cassettes_session import cassette_session
+    from replaylab.cassettes.session import cassette_session
 
-    with cassette_session(recorded, trace_path=trace, live=live, stack=stack), Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} replays"),
-        TimeElapsedColumn(), console=console, transient=True,
-    ) as progress:
+    with (
+        cassette_session(recorded, trace_path=trace, live=live, stack=stack),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed} replays"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("bisecting", total=None)
 
         def on_step(step: Step) -> None:
             progress.update(task, advance=1, description=f"{step.phase}: {short(step.name, 40)}")
 
-        result = bisector.run(good=good_cfg, seeds=list(range(n)), seeded=stochastic or seeds is not None,
-                              on_step=on_step)
+        result = bisector.run(good=good_cfg, seeds=list(range(n)), seeded=stochastic or seeds is not None, on_step=on_step)
     result.reproduce = reproduce_command(trace, good, seeds, live=live)
     print_result(result, good_desc=good_desc, histories=bisector.histories)
     if json_out:
         atomic_write_text(json_out, result.model_dump_json(indent=2))
         console.print(f"JSON report written to {json_out}")
     if html:
-        from replaylab.report import bisect_html
+        from replaylab.cli.report import bisect_html
 
         atomic_write_text(html, bisect_html(result, trace=recorded, evidence=bisector.evidence, good_desc=good_desc))
         console.print(f"HTML report written to {html}")

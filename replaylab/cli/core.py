@@ -39,8 +39,11 @@ def _show_trace(trace: Trace, *, title: str) -> None:
         table.add_row("retrieved", chunks + (" [held]" if trace.retrieval.held else ""))
     if trace.generation:
         table.add_row("output", trace.generation.output)
-        table.add_row("tokens", f"{trace.generation.prompt_tokens} prompt + {trace.generation.completion_tokens} "
-                      f"completion, {trace.generation.latency_ms:.0f} ms")
+        table.add_row(
+            "tokens",
+            f"{trace.generation.prompt_tokens} prompt + {trace.generation.completion_tokens} "
+            f"completion, {trace.generation.latency_ms:.0f} ms",
+        )
     if trace.golden:
         table.add_row("expected", trace.golden.answer)
     console.print(table)
@@ -65,7 +68,7 @@ def run(
     text = item.question if item else question
     if item is None:
         item = next((g for g in golden.values() if g.question == question), None)
-    from replaylab.cassettes import allow_live
+    from replaylab.cassettes.profile import allow_live
 
     stack = get_stack()
     with console.status("running the request…"), allow_live():  # a new request: live by definition
@@ -82,11 +85,16 @@ def replay(
     set_: SetOpt = None,
     hold: Annotated[list[str] | None, typer.Option(help=f"Hold a stage at its recording: {', '.join(STAGES)}")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the replayed trace here")] = None,
-    live: Annotated[bool, typer.Option(help="Call the model live where the trace's cassette has no recording "
-                                       "(recorded into a workspace copy); without it nothing leaves the machine")] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            help="Call the model live where the trace's cassette has no recording "
+            "(recorded into a workspace copy); without it nothing leaves the machine"
+        ),
+    ] = False,
 ) -> None:
     """Re-run a trace, optionally with variables swapped and stages held."""
-    from replaylab.cassettes_session import cassette_session
+    from replaylab.cassettes.session import cassette_session
 
     recorded = load_trace(trace)
     holds: list[str] = []
@@ -128,7 +136,7 @@ def _print_eval(trace: Trace) -> None:
 @app.command()
 def schema(out: Annotated[Path, typer.Option(help="Folder for the .schema.json files")] = Path("schemas")) -> None:
     """Write the JSON Schemas of every file format replaylab reads or writes."""
-    from replaylab.schemas import all_schemas
+    from replaylab.cli.schemas import all_schemas
 
     for name, sch in all_schemas().items():
         atomic_write_json(out / f"{name}.schema.json", sch)
@@ -206,8 +214,10 @@ def index_build(
     with console.status("embedding chunks and building the index…"):
         snap = stack.snapshot(cfg.corpus, cfg.index)
     m = snap.manifest
-    console.print(f"{m.snapshot_id}: {len(m.chunks)} chunks, {m.dim}-d {m.embedder}, {m.kind}, corpus newest "
-                  f"{m.corpus_newest}, in {time.perf_counter() - start:.1f}s")
+    console.print(
+        f"{m.snapshot_id}: {len(m.chunks)} chunks, {m.dim}-d {m.embedder}, {m.kind}, corpus newest "
+        f"{m.corpus_newest}, in {time.perf_counter() - start:.1f}s"
+    )
 
 
 @index_app.command("list")
@@ -219,6 +229,13 @@ def index_list() -> None:
     for col in ("id", "embedder", "kind", "chunks", "as of", "corpus newest", "built"):
         table.add_column(col)
     for m in list_snapshots(get_stack().ws.snapshots):
-        table.add_row(m.snapshot_id, m.embedder, m.kind, str(len(m.chunks)), str(m.as_of or "latest"),
-                      str(m.corpus_newest), m.built_at.isoformat(timespec="seconds"))
+        table.add_row(
+            m.snapshot_id,
+            m.embedder,
+            m.kind,
+            str(len(m.chunks)),
+            str(m.as_of or "latest"),
+            str(m.corpus_newest),
+            m.built_at.isoformat(timespec="seconds"),
+        )
     console.print(table)

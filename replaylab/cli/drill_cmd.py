@@ -12,7 +12,8 @@ from rich.table import Table
 
 from replaylab.cli import app
 from replaylab.cli._common import base_config, console, get_stack, short
-from replaylab.drill import DrillJournal, run_drill
+from replaylab.drills.fault import run_drill
+from replaylab.drills.journal import DrillJournal
 from replaylab.errors import ConfigError
 from replaylab.files import atomic_write_text
 from replaylab.scenario import load_scenario, scenario_names
@@ -50,8 +51,10 @@ def _print_journal(j: DrillJournal) -> None:
 
 @app.command()
 def drill(
-    scenario: Annotated[list[str] | None, typer.Argument(
-        help="Scenario names (see scenarios/, e.g. embedding-drift or gemma/context-position-burial) or paths")] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Argument(help="Scenario names (see scenarios/, e.g. embedding-drift or gemma/context-position-burial) or paths"),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Run every scenario in scenarios/ (sandbox reader)")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the journal(s) as JSON")] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report")] = None,
@@ -73,8 +76,14 @@ def drill(
             def progress(step: str, name: str = sc.name) -> None:
                 status.update(f"{name}: {step}")
 
-            journal = run_drill(sc, stack=stack, base=base, traces_dir=stack.ws.runs / "drills" / f"{sc.name}-{stamp}",
-                                progress=progress, diagnose_traces=diagnose)
+            journal = run_drill(
+                sc,
+                stack=stack,
+                base=base,
+                traces_dir=stack.ws.runs / "drills" / f"{sc.name}-{stamp}",
+                progress=progress,
+                diagnose_traces=diagnose,
+            )
         journals.append(journal)
         _print_journal(journal)
     total = time.perf_counter() - start
@@ -83,16 +92,22 @@ def drill(
         for col in ("scenario", "passed", "detected by", "layer", "bisect", "recovered", "time"):
             summary.add_column(col)
         for j in journals:
-            summary.add_row(j.scenario, "✓" if j.passed else "[red]✗[/red]", ", ".join(j.detected_by),
-                            j.diagnosed_layer or "–", ", ".join(j.bisect_causes) or "–", "✓" if j.recovered else "✗",
-                            f"{j.elapsed_s:.1f}s")
+            summary.add_row(
+                j.scenario,
+                "✓" if j.passed else "[red]✗[/red]",
+                ", ".join(j.detected_by),
+                j.diagnosed_layer or "–",
+                ", ".join(j.bisect_causes) or "–",
+                "✓" if j.recovered else "✗",
+                f"{j.elapsed_s:.1f}s",
+            )
         console.print(summary)
     if json_out:
         payload = [j.model_dump(mode="json") for j in journals]
         atomic_write_text(json_out, json.dumps(payload[0] if len(names) == 1 and not all_ else payload, indent=2))
         console.print(f"journal written to {json_out}")
     if html:
-        from replaylab.report import drill_html
+        from replaylab.cli.report import drill_html
 
         atomic_write_text(html, drill_html(journals))
         console.print(f"HTML report written to {html}")
@@ -104,12 +119,13 @@ def drill(
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="Scenario name or path (its baseline names the model)")],
     per_topic: Annotated[int, typer.Option(min=1, help="Passing questions to keep per topic")] = 2,
-    all_questions: Annotated[bool, typer.Option("--all-questions",
-                                                help="Try every golden question, not only those the fault puts at risk")] = False,
+    all_questions: Annotated[
+        bool, typer.Option("--all-questions", help="Try every golden question, not only those the fault puts at risk")
+    ] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the calibration as JSON")] = None,
 ) -> None:
     """Pick a scenario's traffic for its model: golden questions it answers in the steady state."""
-    from replaylab.calibrate import calibrate as run_calibration
+    from replaylab.drills.calibrate import calibrate as run_calibration
 
     sc = load_scenario(scenario)
     stack = get_stack()
@@ -121,10 +137,13 @@ def calibrate(
             tried += 1
             status.update(f"{sc.name}: steady state, question {tried} ({qid})")
 
-        cal = run_calibration(sc, stack=stack, base=base_config(None), per_topic=per_topic,
-                              at_risk_only=not all_questions, step=step)
-    table = Table(title=f"{cal.scenario} on {cal.model}: {len(cal.picked)} picked of {len(cal.rows)} tried "
-                        f"({cal.candidates} candidates) in {cal.seconds:.1f}s")
+        cal = run_calibration(
+            sc, stack=stack, base=base_config(None), per_topic=per_topic, at_risk_only=not all_questions, step=step
+        )
+    table = Table(
+        title=f"{cal.scenario} on {cal.model}: {len(cal.picked)} picked of {len(cal.rows)} tried "
+        f"({cal.candidates} candidates) in {cal.seconds:.1f}s"
+    )
     for col in ("qid", "topic", "steady state", "output"):
         table.add_column(col)
     for r in cal.rows:

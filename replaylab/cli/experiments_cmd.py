@@ -34,14 +34,18 @@ def _ints(raw: str, what: str) -> list[int]:
 
 @app.command()
 def experiments(
-    models: Annotated[list[str] | None, typer.Option(
-        "--models", help="Models for lost in the middle (repeat or comma-separate) "
-                         f"(default: {','.join(LITM_MODELS)})")] = None,
-    dose_models: Annotated[list[str] | None, typer.Option(
-        "--dose-models", help=f"Models for the PoisonedRAG dose response (default: {','.join(DOSE_MODELS)})")] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models", help=f"Models for lost in the middle (repeat or comma-separate) (default: {','.join(LITM_MODELS)})"
+        ),
+    ] = None,
+    dose_models: Annotated[
+        list[str] | None,
+        typer.Option("--dose-models", help=f"Models for the PoisonedRAG dose response (default: {','.join(DOSE_MODELS)})"),
+    ] = None,
     questions: Annotated[int, typer.Option("--questions", min=1, help="Golden questions per cell")] = 10,
-    doses: Annotated[str, typer.Option(help="Poisoned texts per target question (0: no attack, a control)")]
-        = "0,1,2,3,4,5",
+    doses: Annotated[str, typer.Option(help="Poisoned texts per target question (0: no attack, a control)")] = "0,1,2,3,4,5",
     positions: Annotated[str, typer.Option(help="Positions of the answer chunk among 20")] = "1,5,10,15,20",
     only: Annotated[str | None, typer.Option(help="Run one experiment: poisonedrag or litm")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the question sample and the poisoned values")] = 0,
@@ -50,7 +54,7 @@ def experiments(
     html_out: Annotated[Path | None, typer.Option("--html", help="Write an HTML report with plots")] = None,
 ) -> None:
     """Reproduce PoisonedRAG's ASR-by-dose and Lost in the Middle's accuracy-by-position tables."""
-    from replaylab.experiments import (
+    from replaylab.bench.experiments import (
         PAPER_LITM_GPT35,
         ExperimentsResult,
         experiments_html,
@@ -71,41 +75,56 @@ def experiments(
     qs = pick_questions(stack, cfg, load_golden(), questions, seed=seed)
     result = ExperimentsResult(questions=[q.qid for q in qs])
     total = len(qs) * (len(dose_list) * len(dose_ns) + len(litm_models) * len(pos))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
         task = progress.add_task("experiments", total=total)
 
         def step(msg: str) -> None:
             progress.update(task, advance=1, description=msg)
 
         for model in dose_list:
-            result.dose.append(poisonedrag_dose_response(stack, model=model, questions=qs, doses=dose_ns,
-                                                         base_config=cfg, seed=seed, step=step))
+            result.dose.append(
+                poisonedrag_dose_response(stack, model=model, questions=qs, doses=dose_ns, base_config=cfg, seed=seed, step=step)
+            )
         for model in litm_models:
-            result.litm.append(lost_in_the_middle(stack, model=model, questions=qs, positions=pos,
-                                                  base_config=cfg, step=step))
+            result.litm.append(lost_in_the_middle(stack, model=model, questions=qs, positions=pos, base_config=cfg, step=step))
     result.seconds = round(time.perf_counter() - start, 1)
 
     for t in result.dose:
-        table = Table(title=f"PoisonedRAG — {t.model} ({t.embedder} + FAISS top-{t.top_k}, "
-                            f"n={len(qs)}, {t.seconds:.0f}s)", title_justify="left")
+        table = Table(
+            title=f"PoisonedRAG — {t.model} ({t.embedder} + FAISS top-{t.top_k}, n={len(qs)}, {t.seconds:.0f}s)",
+            title_justify="left",
+        )
         for col in ("N", "ASR", "paper ASR", "correct", "precision", "recall", "F1"):
             table.add_column(col, justify="right")
         for r in t.rows:
-            table.add_row(str(r.dose), f"{r.asr:.2f}", "–" if r.paper_asr is None else f"{r.paper_asr:.2f}",
-                          f"{r.correct:.2f}", f"{r.precision:.2f}", f"{r.recall:.2f}", f"{r.f1:.2f}")
+            table.add_row(
+                str(r.dose),
+                f"{r.asr:.2f}",
+                "–" if r.paper_asr is None else f"{r.paper_asr:.2f}",
+                f"{r.correct:.2f}",
+                f"{r.precision:.2f}",
+                f"{r.recall:.2f}",
+                f"{r.f1:.2f}",
+            )
         console.print(table)
     if result.litm:
-        table = Table(title=f"Lost in the middle — accuracy (%) by position of the answer chunk among "
-                            f"{result.litm[0].total} (n={len(qs)})", title_justify="left")
+        table = Table(
+            title=f"Lost in the middle — accuracy (%) by position of the answer chunk among {result.litm[0].total} (n={len(qs)})",
+            title_justify="left",
+        )
         table.add_column("model")
         for p in pos:
             table.add_column(str(p), justify="right")
         table.add_column("longest prompt", justify="right")
         for lt in result.litm:
             table.add_row(lt.model, *(f"{r.accuracy:.1f}" for r in lt.rows), str(lt.max_prompt_tokens))
-        table.add_row("[dim]paper GPT-3.5-Turbo[/dim]",
-                      *(f"[dim]{PAPER_LITM_GPT35[p]:.1f}[/dim]" if p in PAPER_LITM_GPT35 else "–" for p in pos), "")
+        table.add_row(
+            "[dim]paper GPT-3.5-Turbo[/dim]",
+            *(f"[dim]{PAPER_LITM_GPT35[p]:.1f}[/dim]" if p in PAPER_LITM_GPT35 else "–" for p in pos),
+            "",
+        )
         console.print(table)
     console.print(f"{len(qs)} questions ({', '.join(result.questions)}) in {result.seconds:.1f}s")
     if json_out:

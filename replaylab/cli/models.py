@@ -31,11 +31,13 @@ def parse_served_as(items: list[str] | None) -> dict[str, str]:
 def serve(
     model: Annotated[list[str], typer.Option(help="Generator to serve (repeatable), e.g. gemma-3-270m")],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8000,
-    served_as: Annotated[list[str] | None, typer.Option(
-        "--served-as", help="NAME=VERSION: answer requests for NAME with VERSION (a silent model change)")] = None,
+    served_as: Annotated[
+        list[str] | None,
+        typer.Option("--served-as", help="NAME=VERSION: answer requests for NAME with VERSION (a silent model change)"),
+    ] = None,
 ) -> None:
     """Serve models over an OpenAI-compatible API on loopback until Ctrl-C."""
-    from replaylab.server import serve as run_server
+    from replaylab.models.server import serve as run_server
 
     mapping = parse_served_as(served_as)
     if not 0 < port <= 65535:
@@ -63,8 +65,12 @@ def models_list() -> None:
         if runtime.get("file_sha256"):
             runtime["file_sha256"] = runtime["file_sha256"][:12] + "…"
         doc = (cls.__doc__ or "").strip().splitlines()
-        table.add_row("openai:<model>" if name == "openai" else name, getattr(cls, "alias", "") or name,
-                      ", ".join(runtime.values()) or "in-process", doc[0] if doc else "")
+        table.add_row(
+            "openai:<model>" if name == "openai" else name,
+            getattr(cls, "alias", "") or name,
+            ", ".join(runtime.values()) or "in-process",
+            doc[0] if doc else "",
+        )
     console.print(table)
 
 
@@ -73,8 +79,8 @@ def cassettes_audit(
     directory: Annotated[Path, typer.Argument(help="Folder (or file) of cassettes")] = Path("cassettes"),
 ) -> None:
     """Scan cassettes for secrets; exit 1 naming the file and line of each finding."""
-    from replaylab.cassettes import audit
-    from replaylab.redaction import audited_files
+    from replaylab.cassettes.profile import audit
+    from replaylab.cassettes.redaction import audited_files
 
     if not directory.exists():
         raise InputError(f"No such folder or file: {directory}")
@@ -104,7 +110,7 @@ def doctor(
     part: Annotated[list[str] | None, typer.Option(help="Smoke-test only these parts: minilm, faiss, gemma")] = None,
 ) -> None:
     """Versions, build flags and CPU features of the real parts, and a smoke test of each; exit 1 if one fails."""
-    from replaylab.doctor import PARTS, as_json, examine
+    from replaylab.bench.doctor import PARTS, as_json, examine
     from replaylab.files import atomic_write_text
 
     chosen = tuple(part or PARTS)
@@ -121,8 +127,11 @@ def doctor(
     for dist, version in report.versions.items():
         facts.add_row(dist, version)
     llama = report.builds.get("llama.cpp", {})
-    shown = " ".join(f"{k}={v}" for k, v in llama.items() if k in ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX512",
-                                                                   "AVX512_VNNI", "AMX_INT8", "REPACK", "OPENMP"))
+    shown = " ".join(
+        f"{k}={v}"
+        for k, v in llama.items()
+        if k in ("AVX", "AVX2", "FMA", "F16C", "BMI2", "AVX512", "AVX512_VNNI", "AMX_INT8", "REPACK", "OPENMP")
+    )
     facts.add_row("llama.cpp build", shown)
     facts.add_row("llama.cpp wheel", str(report.builds.get("replaylab_llama_wheel")))
     facts.add_row("torch cpu", str(report.builds.get("torch_cpu_capability")))

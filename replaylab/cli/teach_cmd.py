@@ -61,9 +61,19 @@ def _print_scoreboard() -> None:
         table.add_column(col)
     mark = {True: "✓", False: "✗"}
     for e in board.entries()[:30]:
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M"), e.trainee, e.scenario, f"{e.score}/{e.max_points}",
-                      mark[e.layer_ok], mark[e.variable_ok], mark[e.rollback_ok], str(e.hints), str(e.sandbox_runs),
-                      f"{e.elapsed_s / 60:.1f}m", e.mode)
+        table.add_row(
+            e.at.strftime("%Y-%m-%d %H:%M"),
+            e.trainee,
+            e.scenario,
+            f"{e.score}/{e.max_points}",
+            mark[e.layer_ok],
+            mark[e.variable_ok],
+            mark[e.rollback_ok],
+            str(e.hints),
+            str(e.sandbox_runs),
+            f"{e.elapsed_s / 60:.1f}m",
+            e.mode,
+        )
     console.print(table)
 
 
@@ -78,8 +88,13 @@ def teach(
     sample: Annotated[int, typer.Option(min=2, max=40, help="Traces in the fault-window sample")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the sample's order")] = 0,
     record: Annotated[bool, typer.Option(help="Add the session to the scoreboard")] = True,
-    live: Annotated[bool, typer.Option(help="Let an `openai:` model in the scenario be called live; without it "
-                                       "every provider call is answered from a cassette or refused")] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            help="Let an `openai:` model in the scenario be called live; without it "
+            "every provider call is answered from a cassette or refused"
+        ),
+    ] = False,
 ) -> None:
     """A game day: an incident opens, you investigate with replays, submit a diagnosis, get a score and a debrief."""
     if scoreboard:
@@ -103,12 +118,20 @@ def teach(
     trainee = name or os.environ.get("USER") or "trainee"
     with _sigterm_as_exit(), ExitStack() as open_:
         if live:
-            from replaylab.cassettes import allow_live
+            from replaylab.cassettes.profile import allow_live
 
             open_.enter_context(allow_live())
         with console.status("paging on-call…") as status:
-            incident = open_.enter_context(open_incident(sc, stack=stack, base=base, sample=sample, seed=seed,
-                                                         progress=lambda msg: status.update(f"paging on-call: {msg}")))
+            incident = open_.enter_context(
+                open_incident(
+                    sc,
+                    stack=stack,
+                    base=base,
+                    sample=sample,
+                    seed=seed,
+                    progress=lambda msg: status.update(f"paging on-call: {msg}"),
+                )
+            )
         session = GameSession(incident, stack=stack, trainee=trainee)
         if commands is None:
             rec = play(session, console=console)
@@ -139,7 +162,7 @@ def postmortem(
     scenario: Annotated[str | None, typer.Option(help="Scenario for --reproduce (default: the journal's, by name)")] = None,
 ) -> None:
     """Draft an AI postmortem in Markdown, every section filled from recorded data."""
-    from replaylab.postmortem import draft_postmortem, load_run, reproduce_drill
+    from replaylab.postmortem.draft import draft_postmortem, load_run, reproduce_drill
 
     inp = load_run(run, traces=trace, traces_dir=traces)
     stack = get_stack()
@@ -147,8 +170,7 @@ def postmortem(
         with console.status("reproducing the drill's fault in the sandbox…"):
             from replaylab.scenario import load_scenario
 
-            reproduce_drill(inp, stack=stack, base=base_config(config),
-                            scenario=load_scenario(scenario) if scenario else None)
+            reproduce_drill(inp, stack=stack, base=base_config(config), scenario=load_scenario(scenario) if scenario else None)
     with console.status("replaying the evidence…"):
         markdown = draft_postmortem(inp, stack=stack)
     if out is None:
@@ -167,7 +189,7 @@ def golden_add(
     note: Annotated[str, typer.Option(help="Why the case was added (goes in the history)")] = "",
 ) -> None:
     """Add a failing request to the workspace golden set as a regression case (golden@N+1)."""
-    from replaylab.golden import GoldenStore
+    from replaylab.golden.store import GoldenStore
     from replaylab.trace import load_trace
 
     store = GoldenStore(get_stack().ws)
@@ -180,15 +202,16 @@ def golden_add(
 @golden_app.command("list")
 def golden_list(all_: Annotated[bool, typer.Option("--all", help="List the bundled cases too")] = False) -> None:
     """The workspace golden set: version, added cases and history."""
-    from replaylab.golden import GoldenStore
+    from replaylab.golden.store import GoldenStore
 
     gs = GoldenStore(get_stack().ws).load()
     table = Table(title=f"{gs.id}: {len(gs.cases)} cases ({len(gs.added)} added)")
     for col in ("qid", "question", "expected", "checks", "from"):
         table.add_column(col)
     for c in gs.cases if all_ else gs.added:
-        table.add_row(c.qid, short(c.question, 60), short(c.answer, 30), ", ".join(c.checks) or "gate",
-                      c.source_trace or "bundled")
+        table.add_row(
+            c.qid, short(c.question, 60), short(c.answer, 30), ", ".join(c.checks) or "gate", c.source_trace or "bundled"
+        )
     console.print(table)
     for h in gs.history:
         console.print(f"golden@{h.version}  {h.at}  +{', '.join(h.added)}  {h.note}", style="dim")
@@ -197,42 +220,64 @@ def golden_list(all_: Annotated[bool, typer.Option("--all", help="List the bundl
 @app.command("canary-gate")
 def canary_gate(
     candidate: Annotated[Path, typer.Option(help="The candidate RunConfig (.yaml/.json)")],
-    baseline: Annotated[Path | None, typer.Option(
-        help="Production RunConfig (default: the baseline with the production label)")] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Production RunConfig (default: the baseline with the production label)")
+    ] = None,
     sample_traces: Annotated[Path | None, typer.Option(help="Folder of recent traces to replay too")] = None,
-    sample: Annotated[int | None, typer.Option(
-        min=1, help="Replay a seeded sample of the golden set (regression cases always)")] = None,
-    threshold: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="Largest tolerated drop in any pass rate or mean score")] = 0.02,
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="Replay a seeded sample of the golden set (regression cases always)")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Largest tolerated drop in any pass rate or mean score")
+    ] = 0.02,
     label: Annotated[str, typer.Option(help="The label to move when the candidate passes")] = "production",
     dry_run: Annotated[bool, typer.Option(help="Decide, but move no label")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the gate report as JSON")] = None,
 ) -> None:
     """Replay golden cases and recent traces on candidate and production; refuse the label move on regression (exit 1)."""
-    from replaylab.canary_gate import gate_cases, production_config, promote, run_gate
     from replaylab.config import load_config
+    from replaylab.golden.release_gate import gate_cases, production_config, promote, run_gate
 
     stack = get_stack()
     cand = load_config(candidate)
     prod = load_config(baseline) if baseline else production_config(stack, base_config(None), label=label)
     cases = gate_cases(stack, sample=sample, traces_dir=sample_traces)
     with console.status(f"replaying {len(cases)} cases on production and candidate…") as status:
-        report = run_gate(stack, candidate=cand, baseline=prod, cases=cases, threshold=threshold,
-                          progress=lambda i, n: status.update(f"replayed {i}/{n} cases"))
-    table = Table(caption="b/c: cases that pass in production and fail in the candidate / the reverse",
-                  title=f"canary gate: {report.cases} cases ({report.golden_cases} golden, {report.trace_cases} traces), "
-                        f"threshold {threshold:.0%}")
+        report = run_gate(
+            stack,
+            candidate=cand,
+            baseline=prod,
+            cases=cases,
+            threshold=threshold,
+            progress=lambda i, n: status.update(f"replayed {i}/{n} cases"),
+        )
+    table = Table(
+        caption="b/c: cases that pass in production and fail in the candidate / the reverse",
+        title=f"canary gate: {report.cases} cases ({report.golden_cases} golden, {report.trace_cases} traces), "
+        f"threshold {threshold:.0%}",
+    )
     for col in ("evaluator", "n", "pass prod→cand", "b/c", "McNemar p", "P(worse)", "Δ mean [95% CI]", ""):
         table.add_column(col, overflow="fold")
     for c in report.evaluators:
         ci = "–" if c.mean_diff is None else f"{c.mean_diff:+.2f} [{c.ci_low:+.2f}, {c.ci_high:+.2f}]"
         rates = "–" if c.baseline_pass_rate is None else f"{_rate(c.baseline_pass_rate)} → {_rate(c.candidate_pass_rate)}"
-        table.add_row(c.name, str(c.n), rates, f"{c.regressions}/{c.improvements}", f"{c.mcnemar_p:.3g}",
-                      f"{c.regression_confidence:.1%}", ci, "[red]REGRESSED[/red]" if c.regressed else "ok")
+        table.add_row(
+            c.name,
+            str(c.n),
+            rates,
+            f"{c.regressions}/{c.improvements}",
+            f"{c.mcnemar_p:.3g}",
+            f"{c.regression_confidence:.1%}",
+            ci,
+            "[red]REGRESSED[/red]" if c.regressed else "ok",
+        )
     console.print(table)
     for pair in report.regressed_cases[:5]:
-        console.print(f"  {pair.ref}: {short(pair.baseline_output, 50)!r} → {short(pair.candidate_output, 50)!r}"
-                      f" ({', '.join(pair.failed) or 'verdict'})", style="dim")
+        console.print(
+            f"  {pair.ref}: {short(pair.baseline_output, 50)!r} → {short(pair.candidate_output, 50)!r}"
+            f" ({', '.join(pair.failed) or 'verdict'})",
+            style="dim",
+        )
     if not dry_run:
         promote(stack, report, label=label)
     elif report.accepted:

@@ -38,8 +38,7 @@ def all_detectors() -> list[DetectorBase]:
     return [cls() for _, cls in items("detector")]
 
 
-def run_detectors(window: list[Trace], baseline: list[Trace], *,
-                  stack: Stack) -> tuple[list[dict[str, Any]], list[str]]:
+def run_detectors(window: list[Trace], baseline: list[Trace], *, stack: Stack) -> tuple[list[dict[str, Any]], list[str]]:
     """Every registered detector over `window` against `baseline`: each detection as JSON, tagged with the
     detector's registered name, and the names that fired. A detector that crashes (one built for RAG
     traffic reading agent sessions, say) is recorded with its error and counts as not fired."""

@@ -30,16 +30,21 @@ class ModelVersionChange(DetectorBase):
         seen: dict[str, set[str]] = {}
         for t in baseline:
             seen.setdefault(t.versions.mrv.requested, set()).add(t.versions.mrv.returned)
-        changed = [t for t in window
-                   if t.versions.mrv.returned != t.versions.mrv.requested
-                   or (t.versions.mrv.requested in seen and t.versions.mrv.returned not in seen[t.versions.mrv.requested])]
+        changed = [
+            t
+            for t in window
+            if t.versions.mrv.returned != t.versions.mrv.requested
+            or (t.versions.mrv.requested in seen and t.versions.mrv.returned not in seen[t.versions.mrv.requested])
+        ]
         share = len(changed) / len(window)
         pairs = sorted({f"{t.versions.mrv.requested} -> {t.versions.mrv.returned}" for t in changed})
-        reason = (f"{len(changed)}/{len(window)} responses came from another model than requested or than the "
-                  f"baseline's: {', '.join(pairs)}" if changed else
-                  f"every response came from the requested model ({len(window)} requests)")
-        return Detection(name=self.name, fired=share > self.max_share, statistic=share, threshold=self.max_share,
-                         reason=reason)
+        reason = (
+            f"{len(changed)}/{len(window)} responses came from another model than requested or than the "
+            f"baseline's: {', '.join(pairs)}"
+            if changed
+            else f"every response came from the requested model ({len(window)} requests)"
+        )
+        return Detection(name=self.name, fired=share > self.max_share, statistic=share, threshold=self.max_share, reason=reason)
 
 
 @register("detector", "sampling-config-drift")
@@ -63,10 +68,12 @@ class SamplingConfigDrift(DetectorBase):
         share = len(drifted) / len(sent)
         new = sorted({f"temperature={k[0]}, top_p={k[1]}, max_tokens={k[2]}" for k in drifted if k is not None})
         base = sorted(f"temperature={k[0]}, top_p={k[1]}, max_tokens={k[2]}" for k in known if k is not None)
-        reason = (f"{len(drifted)}/{len(sent)} requests sent {'; '.join(new)} (baseline: {'; '.join(base)})"
-                  if drifted else f"sampling matches the baseline ({'; '.join(base)})")
-        return Detection(name=self.name, fired=share > self.max_share, statistic=share, threshold=self.max_share,
-                         reason=reason)
+        reason = (
+            f"{len(drifted)}/{len(sent)} requests sent {'; '.join(new)} (baseline: {'; '.join(base)})"
+            if drifted
+            else f"sampling matches the baseline ({'; '.join(base)})"
+        )
+        return Detection(name=self.name, fired=share > self.max_share, statistic=share, threshold=self.max_share, reason=reason)
 
 
 def grounded_flags(traces: Sequence[Trace]) -> list[bool] | None:
@@ -101,14 +108,13 @@ class QualityDrop(DetectorBase):
     """Also test the groundedness rate (when the evaluators are installed)."""
 
     def detect(self, window: Sequence[Trace], baseline: Sequence[Trace], *, stack: Stack) -> Detection:
-        from replaylab.traffic import passes
+        from replaylab.evals.golden_traffic import passes
 
         win = [t for t in window if t.golden is not None]
         base = [t for t in baseline if t.golden is not None]
         if not win or not base:
             return self.quiet("no golden answers to score", threshold=self.min_drop)
-        metrics: list[tuple[str, list[bool], list[bool]]] = [
-            ("pass rate", [passes(t) for t in win], [passes(t) for t in base])]
+        metrics: list[tuple[str, list[bool], list[bool]]] = [("pass rate", [passes(t) for t in win], [passes(t) for t in base])]
         if self.groundedness:
             gw, gb = grounded_flags(window), grounded_flags(baseline)
             if gw and gb:
@@ -119,11 +125,19 @@ class QualityDrop(DetectorBase):
             _, p = fisher_exact([[kw, len(w) - kw], [kb, len(b) - kb]], alternative="less")
             p = min(1.0, float(p) * len(metrics))
             drop = kb / len(b) - kw / len(w)
-            results.append((drop >= self.min_drop and p < self.alpha, -p, drop, label, kw / len(w), kb / len(b),
-                            len(w), len(b), p))
+            results.append(
+                (drop >= self.min_drop and p < self.alpha, -p, drop, label, kw / len(w), kb / len(b), len(w), len(b), p)
+            )
         fired, _, drop, label, rw, rb, nw, nb, p = max(results)
         others = "; ".join(f"{r[3]} {r[4]:.0%} vs {r[5]:.0%} (p={fmt_p(r[8])})" for r in results if r[3] != label)
-        return Detection(name=self.name, fired=bool(fired), statistic=round(drop, 4), threshold=self.min_drop,
-                         p_value=p,
-                         reason=(f"{label} {rw:.0%} of {nw} vs {rb:.0%} of {nb} in the baseline (drop {drop:+.0%}; "
-                                 f"one-sided Fisher p={fmt_p(p)})" + (f"; {others}" if others else "")))
+        return Detection(
+            name=self.name,
+            fired=bool(fired),
+            statistic=round(drop, 4),
+            threshold=self.min_drop,
+            p_value=p,
+            reason=(
+                f"{label} {rw:.0%} of {nw} vs {rb:.0%} of {nb} in the baseline (drop {drop:+.0%}; "
+                f"one-sided Fisher p={fmt_p(p)})" + (f"; {others}" if others else "")
+            ),
+        )

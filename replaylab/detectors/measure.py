@@ -19,15 +19,15 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from replaylab.deployment import Deployment
 from replaylab.detectors.base import DetectorBase
 from replaylab.errors import ReplaylabError
+from replaylab.evals.golden_traffic import run_traffic
 from replaylab.faults.base import FaultBase
 from replaylab.registry import items
 from replaylab.stack.corpus import GoldenItem
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
-from replaylab.traffic import run_traffic
 
 Traffic = Literal["mixed", "affected"]
 
@@ -74,32 +74,51 @@ class DetectorTable(BaseModel):
     """Faults that could not be injected into the deployment, with the reason."""
 
     def markdown(self) -> str:
-        lines = ["| detector | fault | traffic | TP rate (windows) | FP rate (clean windows / requests) |",
-                 "|---|---|---|---|---|"]
+        lines = [
+            "| detector | fault | traffic | TP rate (windows) | FP rate (clean windows / requests) |",
+            "|---|---|---|---|---|",
+        ]
         for r in self.rows:
             fault = f"**{r.fault}**" if r.own else r.fault
-            lines.append(f"| {r.detector} | {fault} | {r.traffic} | {r.tp_rate:.0%} ({r.windows}) | "
-                         f"{r.fp_rate:.0%} ({r.clean_windows} / {r.clean_requests}) |")
+            lines.append(
+                f"| {r.detector} | {fault} | {r.traffic} | {r.tp_rate:.0%} ({r.windows}) | "
+                f"{r.fp_rate:.0%} ({r.clean_windows} / {r.clean_requests}) |"
+            )
         lines += [f"\nnot measured: {kind}: {why}" for kind, why in self.skipped.items()]
         return "\n".join(lines)
 
 
-def _window_items(rng: random.Random, golden: Sequence[GoldenItem], size: int, *,
-                  first: Sequence[GoldenItem] = ()) -> list[GoldenItem]:
+def _window_items(
+    rng: random.Random, golden: Sequence[GoldenItem], size: int, *, first: Sequence[GoldenItem] = ()
+) -> list[GoldenItem]:
     chosen = rng.sample(list(first), min(size, len(first))) if first else []
     rest = [g for g in golden if g not in chosen]
     return chosen + rng.sample(rest, min(size - len(chosen), len(rest)))
 
 
-def measure_detectors(stack: Stack, *, deployment: Deployment, golden: Sequence[GoldenItem],
-                      faults: Sequence[FaultBase] | None = None, detectors: Sequence[DetectorBase] | None = None,
-                      own_only: bool = True, traffic: Traffic = "mixed", windows: int = 5, window_size: int = 20,
-                      clean_windows: int = 10, baseline_size: int = 100, seed: int = 0,
-                      progress: Callable[[str], None] | None = None) -> DetectorTable:
+def measure_detectors(
+    stack: Stack,
+    *,
+    deployment: Deployment,
+    golden: Sequence[GoldenItem],
+    faults: Sequence[FaultBase] | None = None,
+    detectors: Sequence[DetectorBase] | None = None,
+    own_only: bool = True,
+    traffic: Traffic = "mixed",
+    windows: int = 5,
+    window_size: int = 20,
+    clean_windows: int = 10,
+    baseline_size: int = 100,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> DetectorTable:
     """Each detector's TP rate on faults and FP rate on clean traffic (see the module docstring)."""
     dets = list(detectors) if detectors is not None else [cls() for _, cls in items("detector")]
-    flts = list(faults) if faults is not None else [
-        cls() for name, cls in items("fault") if name in set(OWN_FAULT.values()) or not own_only]
+    flts = (
+        list(faults)
+        if faults is not None
+        else [cls() for name, cls in items("fault") if name in set(OWN_FAULT.values()) or not own_only]
+    )
     rng = random.Random(seed)
     baseline_items = rng.sample(list(golden), min(baseline_size, len(golden)))
     baselines: dict[str, list[Trace]] = {}
@@ -149,12 +168,19 @@ def measure_detectors(stack: Stack, *, deployment: Deployment, golden: Sequence[
             fault.rollback(injection, stack=stack)
     deployment.activate(stack)
     rows = [
-        DetectorRow(detector=d, fault=f, own=OWN_FAULT.get(d) == f, traffic=traffic, windows=windows,
-                    requests=windows * window_size, tp_rate=n / windows, clean_windows=clean_windows,
-                    clean_requests=clean_windows * window_size, fp_rate=clean_fired[d] / clean_windows,
-                    affected=affected.get(f, 0))
+        DetectorRow(
+            detector=d,
+            fault=f,
+            own=OWN_FAULT.get(d) == f,
+            traffic=traffic,
+            windows=windows,
+            requests=windows * window_size,
+            tp_rate=n / windows,
+            clean_windows=clean_windows,
+            clean_requests=clean_windows * window_size,
+            fp_rate=clean_fired[d] / clean_windows,
+            affected=affected.get(f, 0),
+        )
         for (d, f), n in sorted(fired.items(), key=lambda kv: (kv[0][0], OWN_FAULT.get(kv[0][0]) != kv[0][1], kv[0][1]))
     ]
-    return DetectorTable(rows=rows, window_size=window_size, baseline_requests=len(baseline_items), seed=seed,
-                         skipped=skipped)
-
+    return DetectorTable(rows=rows, window_size=window_size, baseline_requests=len(baseline_items), seed=seed, skipped=skipped)

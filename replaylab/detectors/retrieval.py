@@ -66,8 +66,9 @@ def mmd2_permutation(x: Matrix, y: Matrix, *, permutations: int, seed: int) -> t
         a, b = idx[:n], idx[n:]
         kxx, kyy, kxy = k[np.ix_(a, a)], k[np.ix_(b, b)], k[np.ix_(a, b)]
         m1, m2 = len(a), len(b)
-        return float((kxx.sum() - np.trace(kxx)) / (m1 * (m1 - 1)) + (kyy.sum() - np.trace(kyy)) / (m2 * (m2 - 1))
-                     - 2 * kxy.mean())
+        return float(
+            (kxx.sum() - np.trace(kxx)) / (m1 * (m1 - 1)) + (kyy.sum() - np.trace(kyy)) / (m2 * (m2 - 1)) - 2 * kxy.mean()
+        )
 
     order = np.arange(len(pooled))
     observed = stat(order)
@@ -113,30 +114,42 @@ class QueryEmbeddingDrift(DetectorBase):
         xw, names_w = query_vectors(window, stack)
         xb, names_b = query_vectors(base, stack)
         if xw.shape[1] != xb.shape[1]:
-            return Detection(name=self.name, fired=True, statistic=1.0, threshold=0.5, p_value=None,
-                             reason=f"query embedders changed dimension: {names_b} -> {names_w}")
+            return Detection(
+                name=self.name,
+                fired=True,
+                statistic=1.0,
+                threshold=0.5,
+                p_value=None,
+                reason=f"query embedders changed dimension: {names_b} -> {names_w}",
+            )
         x = np.vstack([xb, xw])
         y = np.r_[np.zeros(len(xb), dtype=int), np.ones(len(xw), dtype=int)]
         cv = StratifiedKFold(n_splits=self.folds, shuffle=True, random_state=self.seed)
         n_comp = min(self.components, x.shape[1], len(x) - len(x) // self.folds - 1)
-        clf = make_pipeline(PCA(n_components=n_comp, random_state=self.seed),
-                            LogisticRegression(class_weight="balanced", max_iter=500))
+        clf = make_pipeline(
+            PCA(n_components=n_comp, random_state=self.seed), LogisticRegression(class_weight="balanced", max_iter=500)
+        )
         # small matrices: BLAS threads only contend (an SVD is ~50x slower with 2 threads on a busy box)
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a fold of identical points is a valid, uninformative fit
             auc, null_auc, auc_p = permutation_test_score(
-                clf, x, y, scoring="roc_auc", cv=cv, n_permutations=self.classifier_permutations,
-                random_state=self.seed)
+                clf, x, y, scoring="roc_auc", cv=cv, n_permutations=self.classifier_permutations, random_state=self.seed
+            )
             mmd2, mmd_p, _ = mmd2_permutation(xb, xw, permutations=self.mmd_permutations, seed=self.seed)
         auc_threshold = float(np.quantile(null_auc, 1 - self.classifier_alpha))
         fired = bool(mmd_p < self.alpha and auc_p <= self.classifier_alpha and auc > auc_threshold)
         embedders = f"{names_b} -> {names_w}" if names_b != names_w else f"{names_w}"
         return Detection(
-            name=self.name, fired=fired, statistic=round(float(auc), 4), threshold=round(auc_threshold, 4),
+            name=self.name,
+            fired=fired,
+            statistic=round(float(auc), 4),
+            threshold=round(auc_threshold, 4),
             p_value=float(mmd_p),
-            reason=(f"domain classifier AUC {auc:.2f} (null {1 - self.classifier_alpha:.0%} quantile "
-                    f"{auc_threshold:.2f}, p={fmt_p(float(auc_p))}); MMD² {mmd2:.4f} (permutation "
-                    f"p={fmt_p(mmd_p)}); {len(window)} window vs {len(base)} baseline queries, embedders {embedders}"),
+            reason=(
+                f"domain classifier AUC {auc:.2f} (null {1 - self.classifier_alpha:.0%} quantile "
+                f"{auc_threshold:.2f}, p={fmt_p(float(auc_p))}); MMD² {mmd2:.4f} (permutation "
+                f"p={fmt_p(mmd_p)}); {len(window)} window vs {len(base)} baseline queries, embedders {embedders}"
+            ),
         )
 
 
@@ -167,17 +180,22 @@ class IndexStaleness(DetectorBase):
         lag = (newest - indexed).days
         embedder = most_common([t.retrieval.embedder for t in window if t.retrieval is not None])
         cosine = self._canary(stack, snap, embedder)
-        reasons = [f"index {snap.id} holds documents up to {indexed}; the corpus has ingestions up to {newest} "
-                   f"(lag {lag} d, max {self.max_lag_days})"]
+        reasons = [
+            f"index {snap.id} holds documents up to {indexed}; the corpus has ingestions up to {newest} "
+            f"(lag {lag} d, max {self.max_lag_days})"
+        ]
         if cosine is None:
             reasons.append("canary skipped: this index kind cannot return its stored vectors")
         else:
-            reasons.append(f"canary: {len(self._canary_ids(snap))} indexed chunks re-embedded with {embedder} vs "
-                           f"stored {snap.manifest.embedder} vectors, mean cosine {cosine:.3f} "
-                           f"(min {self.min_canary_cosine})")
+            reasons.append(
+                f"canary: {len(self._canary_ids(snap))} indexed chunks re-embedded with {embedder} vs "
+                f"stored {snap.manifest.embedder} vectors, mean cosine {cosine:.3f} "
+                f"(min {self.min_canary_cosine})"
+            )
         fired = lag > self.max_lag_days or (cosine is not None and cosine < self.min_canary_cosine)
-        return Detection(name=self.name, fired=fired, statistic=float(lag), threshold=float(self.max_lag_days),
-                         reason="; ".join(reasons))
+        return Detection(
+            name=self.name, fired=fired, statistic=float(lag), threshold=float(self.max_lag_days), reason="; ".join(reasons)
+        )
 
     def _canary_ids(self, snap: Snapshot) -> list[int]:
         n = len(snap.manifest.chunks)
@@ -203,8 +221,11 @@ class IndexStaleness(DetectorBase):
 
 def _request_shares(traces: Sequence[Trace], member: Callable[[RetrievedChunk], bool]) -> Vector:
     """Per request, the share of its retrieved chunks that are members of a group."""
-    out = [sum(member(c) for c in t.retrieval.chunks) / len(t.retrieval.chunks)
-           for t in traces if t.retrieval is not None and not t.retrieval.held and t.retrieval.chunks]
+    out = [
+        sum(member(c) for c in t.retrieval.chunks) / len(t.retrieval.chunks)
+        for t in traces
+        if t.retrieval is not None and not t.retrieval.held and t.retrieval.chunks
+    ]
     return np.asarray(out, dtype=np.float64)
 
 
@@ -216,8 +237,15 @@ def rise_p_value(window: Vector, baseline: Vector, *, resamples: int, seed: int)
     """One-sided permutation p-value of a rise in the mean per-request share (requests are the units)."""
     if not window.any() and not baseline.any():
         return 1.0
-    res = permutation_test((window, baseline), _mean_rise, permutation_type="independent", alternative="greater",
-                           n_resamples=resamples, vectorized=True, random_state=seed)
+    res = permutation_test(
+        (window, baseline),
+        _mean_rise,
+        permutation_type="independent",
+        alternative="greater",
+        n_resamples=resamples,
+        vectorized=True,
+        random_state=seed,
+    )
     return float(res.pvalue)
 
 
@@ -254,9 +282,15 @@ class SourceConcentration(DetectorBase):
         if share_new >= self.min_new_share and new:
             sources = Counter(c.source for c in new).most_common(2)
             return Detection(
-                name=self.name, fired=True, statistic=round(share_new, 4), threshold=self.min_new_share,
-                reason=(f"{share_new:.0%} of {len(win)} retrieved chunks come from documents ingested after the "
-                        f"baseline's newest ({cutoff}): {', '.join(f'{s} {n}' for s, n in sources)}"))
+                name=self.name,
+                fired=True,
+                statistic=round(share_new, 4),
+                threshold=self.min_new_share,
+                reason=(
+                    f"{share_new:.0%} of {len(win)} retrieved chunks come from documents ingested after the "
+                    f"baseline's newest ({cutoff}): {', '.join(f'{s} {n}' for s, n in sources)}"
+                ),
+            )
         base_sources = Counter(c.source for c in base)
         win_sources = Counter(c.source for c in win)
         best: tuple[float, float, str, float, float] | None = None
@@ -266,20 +300,33 @@ class SourceConcentration(DetectorBase):
             rise = share_w - share_b
             p = 1.0
             if rise >= self.min_source_rise:
+
                 def member(c: RetrievedChunk, source: str = source) -> bool:
                     return c.source == source
-                p = min(1.0, tests * rise_p_value(_request_shares(window, member), _request_shares(baseline, member),
-                                                  resamples=self.resamples, seed=self.seed))
+
+                p = min(
+                    1.0,
+                    tests
+                    * rise_p_value(
+                        _request_shares(window, member),
+                        _request_shares(baseline, member),
+                        resamples=self.resamples,
+                        seed=self.seed,
+                    ),
+                )
             if best is None or (p, -rise) < (best[0], -best[1]):
                 best = (p, rise, source, share_w, share_b)
         assert best is not None
         p, rise, source, share_w, share_b = best
         fired = rise >= self.min_source_rise and p < self.alpha
-        reason = (f"{share_new:.0%} of chunks newer than the baseline's newest ({cutoff}, min "
-                  f"{self.min_new_share:.0%}); largest source rise: {source} {share_w:.0%} of {len(win)} chunks vs "
-                  f"{share_b:.0%} of {len(base)} (permutation p={fmt_p(p)} over requests, Bonferroni x{tests})")
-        return Detection(name=self.name, fired=fired, statistic=round(rise, 4), threshold=self.min_source_rise,
-                         p_value=p, reason=reason)
+        reason = (
+            f"{share_new:.0%} of chunks newer than the baseline's newest ({cutoff}, min "
+            f"{self.min_new_share:.0%}); largest source rise: {source} {share_w:.0%} of {len(win)} chunks vs "
+            f"{share_b:.0%} of {len(base)} (permutation p={fmt_p(p)} over requests, Bonferroni x{tests})"
+        )
+        return Detection(
+            name=self.name, fired=fired, statistic=round(rise, 4), threshold=self.min_source_rise, p_value=p, reason=reason
+        )
 
 
 @register("detector", "chunk-age")
@@ -293,8 +340,11 @@ class ChunkAge(DetectorBase):
 
     def detect(self, window: Sequence[Trace], baseline: Sequence[Trace], *, stack: Stack) -> Detection:
         def ages(traces: Sequence[Trace]) -> list[list[int]]:
-            return [[(t.created_at.date() - c.ingested_at).days for c in t.retrieval.chunks]
-                    for t in traces if t.retrieval is not None and not t.retrieval.held and t.retrieval.chunks]
+            return [
+                [(t.created_at.date() - c.ingested_at).days for c in t.retrieval.chunks]
+                for t in traces
+                if t.retrieval is not None and not t.retrieval.held and t.retrieval.chunks
+            ]
 
         win, base = ages(window), ages(baseline)
         if not win or not base:
@@ -303,11 +353,18 @@ class ChunkAge(DetectorBase):
         shift = float(median(all_w) - median(all_b))
         # requests are the independent units: test their median ages
         per_w, per_b = [median(r) for r in win], [median(r) for r in base]
-        p = 1.0 if set(per_w) == set(per_b) == {per_w[0]} else float(
-            mannwhitneyu(per_w, per_b, alternative="two-sided").pvalue)
+        p = 1.0 if set(per_w) == set(per_b) == {per_w[0]} else float(mannwhitneyu(per_w, per_b, alternative="two-sided").pvalue)
         fired = abs(shift) >= self.min_shift_days and p < self.alpha
         older = "older" if shift > 0 else "younger"
-        return Detection(name=self.name, fired=fired, statistic=shift, threshold=self.min_shift_days, p_value=p,
-                         reason=(f"median retrieved chunk age {median(all_w):.0f} d vs {median(all_b):.0f} d in the "
-                                 f"baseline ({abs(shift):.0f} d {older}; Mann-Whitney over request medians "
-                                 f"p={fmt_p(p)})"))
+        return Detection(
+            name=self.name,
+            fired=fired,
+            statistic=shift,
+            threshold=self.min_shift_days,
+            p_value=p,
+            reason=(
+                f"median retrieved chunk age {median(all_w):.0f} d vs {median(all_b):.0f} d in the "
+                f"baseline ({abs(shift):.0f} d {older}; Mann-Whitney over request medians "
+                f"p={fmt_p(p)})"
+            ),
+        )

@@ -75,20 +75,29 @@ def run_evaluator(ev: Evaluator, ctx: EvalContext) -> Score:
     try:
         return ev.evaluate(ctx)
     except Exception as exc:  # an evaluator's bug must not abort the report
-        return Score(name=ev.name, value=0.0, passed=None, reason=f"evaluator {ev.name!r} crashed",
-                     error=f"{type(exc).__name__}: {exc}")
+        return Score(
+            name=ev.name, value=0.0, passed=None, reason=f"evaluator {ev.name!r} crashed", error=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def _resolve(evaluators: Sequence[str | Evaluator] | None, gate: Sequence[str]) -> list[Evaluator]:
-    chosen = [get_evaluator(e) if isinstance(e, str) else e for e in evaluators] if evaluators is not None else [
-        cls() for _, cls in items("evaluator")]
+    chosen = (
+        [get_evaluator(e) if isinstance(e, str) else e for e in evaluators]
+        if evaluators is not None
+        else [cls() for _, cls in items("evaluator")]
+    )
     have = {e.name for e in chosen}
     # the verdict is always decided: gating evaluators run even when not asked for
     return chosen + [get_evaluator(g) for g in gate if g not in have]
 
 
-def evaluate(trace: Trace, *, stack: Stack | None = None, evaluators: Sequence[str | Evaluator] | None = None,
-             settings: EvalSettings | None = None) -> EvalReport:
+def evaluate(
+    trace: Trace,
+    *,
+    stack: Stack | None = None,
+    evaluators: Sequence[str | Evaluator] | None = None,
+    settings: EvalSettings | None = None,
+) -> EvalReport:
     """Score `trace` with `evaluators` (names or configured instances; default: all) and decide
     the verdict from `settings.gate`. With a stack, semantic checks may use its embedder."""
     settings = settings or EvalSettings()

@@ -41,9 +41,12 @@ class Correct(Evaluator):
         f1 = max(token_f1(out, s) for s in golds)
         if golden_is_refusal(g.answer):
             refused = is_refusal(out)
-            return self.score(float(refused is not None), refused is not None,
-                              f"the question has no answer and the output {'refuses' if refused else 'answers'}",
-                              f1=round(f1, 4))
+            return self.score(
+                float(refused is not None),
+                refused is not None,
+                f"the question has no answer and the output {'refuses' if refused else 'answers'}",
+                f1=round(f1, 4),
+            )
         found = find_needle(out, golds)
         if found is not None:
             return self.score(1.0, True, f"output contains {found!r}", f1=round(f1, 4), matched=found)
@@ -81,8 +84,11 @@ class Refusal(Evaluator):
         if ctx.golden is None:
             return self.score(float(refused), None, what)
         should = golden_is_refusal(ctx.golden.answer)
-        return self.score(float(refused), refused == should,
-                          what + (" and the question has no answer" if should else " and the question has one"))
+        return self.score(
+            float(refused),
+            refused == should,
+            what + (" and the question has no answer" if should else " and the question has one"),
+        )
 
 
 @dataclass(frozen=True)
@@ -161,15 +167,15 @@ class Grounded(Evaluator):
         if not sentences:
             return self.score(1.0, None, "the output makes no claim")
         if not ctx.placed:
-            return self.score(0.0, False, f"{len(sentences)} claim(s) and no context to ground them in",
-                              method="none")
+            return self.score(0.0, False, f"{len(sentences)} claim(s) and no context to ground them in", method="none")
         sup = self.supports(ctx, sentences)
         share = sum(s.supported for s in sup) / len(sup)
         worst = min(sup, key=lambda s: s.lexical)
         method = "lexical+minilm" if sup[0].semantic is not None else "lexical"
-        reason = (f"{sum(s.supported for s in sup)}/{len(sup)} claim sentences supported by the context "
-                  f"({method}); weakest lexical support {worst.lexical:.2f}")
+        reason = (
+            f"{sum(s.supported for s in sup)}/{len(sup)} claim sentences supported by the context "
+            f"({method}); weakest lexical support {worst.lexical:.2f}"
+        )
         if not worst.numbers_ok:
             reason += f"; it states figures absent from the context: {worst.sentence[:60]!r}"
-        return self.score(share, share >= self.min_share, reason, method=method,
-                          weakest_lexical=round(worst.lexical, 4))
+        return self.score(share, share >= self.min_share, reason, method=method, weakest_lexical=round(worst.lexical, 4))

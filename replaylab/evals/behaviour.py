@@ -60,8 +60,12 @@ class Route(Evaluator):
         if expected is None:
             return self.score(1.0, None, f"routed to {actual!r}; no expected route known")
         ok = actual == expected
-        return self.score(float(ok), ok, f"routed to {actual!r} (intent {ctx.trace.routing.intent!r}, router "
-                          f"confidence {ctx.trace.routing.confidence:.2f}); expected {expected!r}")
+        return self.score(
+            float(ok),
+            ok,
+            f"routed to {actual!r} (intent {ctx.trace.routing.intent!r}, router "
+            f"confidence {ctx.trace.routing.confidence:.2f}); expected {expected!r}",
+        )
 
 
 @evaluator("tool_loops")
@@ -80,6 +84,9 @@ class ToolLoops(Evaluator):
             return self.score(0.0, None, "no tool calls")
         counts = Counter((c.tool, json.dumps(c.arguments, sort_keys=True, default=str)) for c in calls)
         (tool, args), n = counts.most_common(1)[0]
-        return self.score(float(n), n <= self.max_repeats,
-                          f"{len(calls)} tool calls; {tool!r} called {n}x with the same arguments {args[:60]}",
-                          calls=len(calls))
+        return self.score(
+            float(n),
+            n <= self.max_repeats,
+            f"{len(calls)} tool calls; {tool!r} called {n}x with the same arguments {args[:60]}",
+            calls=len(calls),
+        )

@@ -33,8 +33,15 @@ from replaylab.stack.corpus import GoldenItem
 from replaylab.stack.embedders import get_embedder
 from replaylab.stack.pipeline import Stack
 
-__all__ = ["Claim", "GroundedCalibration", "ThresholdFit", "calibrate_grounded", "fit_threshold", "grounding_claims",
-           "paraphrase"]
+__all__ = [
+    "Claim",
+    "GroundedCalibration",
+    "ThresholdFit",
+    "calibrate_grounded",
+    "fit_threshold",
+    "grounding_claims",
+    "paraphrase",
+]
 
 
 class Claim(BaseModel):
@@ -74,14 +81,44 @@ def _bump(text: str) -> str:
 
 
 _SYNONYMS: dict[str, str] = {
-    "must": "has to", "can": "is able to", "within": "inside", "after": "following", "before": "ahead of",
-    "users": "people", "user": "person", "customers": "clients", "customer": "client", "workspace": "account",
-    "workspaces": "accounts", "cancelled": "terminated", "returned": "sent back", "issued": "sent out",
-    "allowed": "permitted", "requires": "needs", "required": "needed", "receive": "get", "receives": "gets",
-    "billed": "charged", "price": "cost", "limit": "cap", "maximum": "most", "minimum": "least", "starts": "begins",
-    "start": "begin", "deleted": "removed", "kept": "retained", "page": "contact", "shows": "displays",
-    "automatically": "by itself", "daily": "every day", "monthly": "every month", "only": "just",
-    "team": "group", "files": "documents", "file": "document", "admins": "administrators",
+    "must": "has to",
+    "can": "is able to",
+    "within": "inside",
+    "after": "following",
+    "before": "ahead of",
+    "users": "people",
+    "user": "person",
+    "customers": "clients",
+    "customer": "client",
+    "workspace": "account",
+    "workspaces": "accounts",
+    "cancelled": "terminated",
+    "returned": "sent back",
+    "issued": "sent out",
+    "allowed": "permitted",
+    "requires": "needs",
+    "required": "needed",
+    "receive": "get",
+    "receives": "gets",
+    "billed": "charged",
+    "price": "cost",
+    "limit": "cap",
+    "maximum": "most",
+    "minimum": "least",
+    "starts": "begins",
+    "start": "begin",
+    "deleted": "removed",
+    "kept": "retained",
+    "page": "contact",
+    "shows": "displays",
+    "automatically": "by itself",
+    "daily": "every day",
+    "monthly": "every month",
+    "only": "just",
+    "team": "group",
+    "files": "documents",
+    "file": "document",
+    "admins": "administrators",
 }
 _SYN = re.compile(r"\b(" + "|".join(sorted(_SYNONYMS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
@@ -117,12 +154,17 @@ def grounding_claims(stack: Stack, items: Sequence[GoldenItem], config: RunConfi
                 break
     claims: list[Claim] = []
     for n, (item, ctx, sent) in enumerate(found):
-        other = next((f for f in found[n + 1:] + found[:n] if f[0].topic != item.topic), None)
+        other = next((f for f in found[n + 1 :] + found[:n] if f[0].topic != item.topic), None)
         claims += [
             Claim(qid=item.qid, sentence=sent, context=[ctx], supported=True, kind="answer sentence"),
             Claim(qid=item.qid, sentence=f"{item.answer}.", context=[ctx], supported=True, kind="bare answer"),
-            Claim(qid=item.qid, sentence=f"{item.question.rstrip('?')}: {item.answer}.", context=[ctx], supported=True,
-                  kind="question as statement"),
+            Claim(
+                qid=item.qid,
+                sentence=f"{item.question.rstrip('?')}: {item.answer}.",
+                context=[ctx],
+                supported=True,
+                kind="question as statement",
+            ),
         ]
         para = paraphrase(sent)
         if para is not None:
@@ -132,8 +174,15 @@ def grounding_claims(stack: Stack, items: Sequence[GoldenItem], config: RunConfi
         if other is not None:
             claims.append(Claim(qid=item.qid, sentence=other[2], context=[ctx], supported=False, kind="off-topic sentence"))
             if find_needle(ctx, [other[0].answer]) is None:
-                claims.append(Claim(qid=item.qid, sentence=f"{other[0].answer}.", context=[ctx], supported=False,
-                                    kind="another question's answer"))
+                claims.append(
+                    Claim(
+                        qid=item.qid,
+                        sentence=f"{other[0].answer}.",
+                        context=[ctx],
+                        supported=False,
+                        kind="another question's answer",
+                    )
+                )
     return claims
 
 
@@ -161,13 +210,23 @@ def fit_threshold(scores: Sequence[float], labels: Sequence[bool], *, max_fpr: f
         elif bacc > best[0]:
             best = (bacc, float(t), tpr, fpr)
     auc = _auc(pos, neg)
-    return ThresholdFit(threshold=round(best[1], 4), balanced_accuracy=round(best[0], 4),
-                        true_positive_rate=round(best[2], 4), false_positive_rate=round(best[3], 4),
-                        auc=None if auc is None else round(auc, 4))
+    return ThresholdFit(
+        threshold=round(best[1], 4),
+        balanced_accuracy=round(best[0], 4),
+        true_positive_rate=round(best[2], 4),
+        false_positive_rate=round(best[3], 4),
+        auc=None if auc is None else round(auc, 4),
+    )
 
 
-def calibrate_grounded(stack: Stack, items: Sequence[GoldenItem], *, config: RunConfig | None = None,
-                       embedder: str | None = "minilm-l6-v2", max_fpr: float = 0.01) -> GroundedCalibration:
+def calibrate_grounded(
+    stack: Stack,
+    items: Sequence[GoldenItem],
+    *,
+    config: RunConfig | None = None,
+    embedder: str | None = "minilm-l6-v2",
+    max_fpr: float = 0.01,
+) -> GroundedCalibration:
     """Fit `grounded`'s lexical and semantic thresholds on the golden set (see the module docstring)."""
     config = config or RunConfig()
     claims = grounding_claims(stack, items, config)
@@ -189,9 +248,15 @@ def calibrate_grounded(stack: Stack, items: Sequence[GoldenItem], *, config: Run
         sem_fit = fit_threshold([cos[i] for i in gated], [labels[i] for i in gated], max_fpr=max_fpr)
         rule = [r or (ok and cs >= sem_fit.threshold) for r, (_, ok), cs in zip(rule, lex, cos, strict=True)]
     y = np.asarray(labels)
-    return GroundedCalibration(questions=len({c.qid for c in claims}), positives=int(y.sum()),
-                               negatives=int((~y).sum()), lexical=lex_fit, semantic=sem_fit,
-                               rule_balanced_accuracy=round(_bacc(rule, labels), 4), embedder=embedder)
+    return GroundedCalibration(
+        questions=len({c.qid for c in claims}),
+        positives=int(y.sum()),
+        negatives=int((~y).sum()),
+        lexical=lex_fit,
+        semantic=sem_fit,
+        rule_balanced_accuracy=round(_bacc(rule, labels), 4),
+        embedder=embedder,
+    )
 
 
 def _bacc(predicted: Sequence[bool], labels: Sequence[bool]) -> float:

@@ -19,8 +19,9 @@ class ModelVersion(Evaluator):
         returned = ctx.trace.generation.model_returned if ctx.trace.generation else mrv.returned
         if returned == pinned:
             return self.score(1.0, True, f"answered by the pinned model {pinned!r}")
-        return self.score(0.0, False, f"requested {mrv.requested!r} (pinned {pinned!r}) but {returned!r} answered",
-                          returned=returned)
+        return self.score(
+            0.0, False, f"requested {mrv.requested!r} (pinned {pinned!r}) but {returned!r} answered", returned=returned
+        )
 
 
 def price_of(model: str, prices: dict[str, Price]) -> tuple[Price, str | None]:
@@ -58,7 +59,11 @@ class TokenCost(Evaluator):
         if self.max_tokens is not None:
             checks.append(tokens <= self.max_tokens)
         priced = f"priced as {key!r}" if key else f"no price for {gen.model_returned!r}: counted at $0"
-        return self.score(usd, all(checks) if checks else None,
-                          f"{gen.prompt_tokens} prompt + {gen.completion_tokens} completion tokens = ${usd:.6f} "
-                          f"({priced})", prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens,
-                          tokens=tokens)
+        return self.score(
+            usd,
+            all(checks) if checks else None,
+            f"{gen.prompt_tokens} prompt + {gen.completion_tokens} completion tokens = ${usd:.6f} ({priced})",
+            prompt_tokens=gen.prompt_tokens,
+            completion_tokens=gen.completion_tokens,
+            tokens=tokens,
+        )

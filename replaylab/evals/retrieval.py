@@ -43,10 +43,15 @@ class RetrievalHit(Evaluator):
             return self.score(0.0, None, "no golden document ids")
         hits = [c for c in ctx.retrieved if c.doc_id in docs]
         if hits:
-            return self.score(1.0, True, f"golden document {hits[0].doc_id} retrieved at rank {hits[0].rank} "
-                              f"of {len(ctx.retrieved)}", rank=hits[0].rank)
-        return self.score(0.0, False, f"none of the golden documents {sorted(docs)} is among the "
-                          f"{len(ctx.retrieved)} retrieved chunks")
+            return self.score(
+                1.0,
+                True,
+                f"golden document {hits[0].doc_id} retrieved at rank {hits[0].rank} of {len(ctx.retrieved)}",
+                rank=hits[0].rank,
+            )
+        return self.score(
+            0.0, False, f"none of the golden documents {sorted(docs)} is among the {len(ctx.retrieved)} retrieved chunks"
+        )
 
 
 @evaluator("recall_at_k")
@@ -62,9 +67,12 @@ class RecallAtK(Evaluator):
             return self.score(0.0, None, "no golden document ids")
         found = docs & {c.doc_id for c in ctx.retrieved}
         value = len(found) / len(docs)
-        return self.score(value, value >= self.min_recall,
-                          f"{len(found)}/{len(docs)} golden documents in the top {len(ctx.retrieved)}",
-                          k=len(ctx.retrieved))
+        return self.score(
+            value,
+            value >= self.min_recall,
+            f"{len(found)}/{len(docs)} golden documents in the top {len(ctx.retrieved)}",
+            k=len(ctx.retrieved),
+        )
 
 
 @evaluator("mrr")
@@ -105,8 +113,9 @@ class AnswerInContext(Evaluator):
         if placed:
             pos, chunk, needle = placed[0]
             details.update(position=pos, chunk_id=chunk.chunk_id)
-            return self.score(1.0, True, f"chunk {chunk.chunk_id} (position {pos} of {len(ctx.placed)}) holds "
-                              f"{needle!r}", **details)
+            return self.score(
+                1.0, True, f"chunk {chunk.chunk_id} (position {pos} of {len(ctx.placed)}) holds {needle!r}", **details
+            )
         why = f"none of the {len(ctx.placed)} chunks the model saw holds {g.answer!r}"
         if dropped:
             why += f"; retrieved chunk {dropped[0].chunk_id} holds it but the assembler dropped it"
@@ -136,9 +145,13 @@ class ContextRelevance(Evaluator):
             rel = [len(qw & content_words(t)) / len(qw) if qw else 0.0 for t in texts]
             method = "lexical"
         mean, best = float(np.mean(rel)), max(rel)
-        return self.score(mean, best >= self.min_relevance,
-                          f"mean relevance {mean:.2f}, best {best:.2f} over {len(rel)} chunks ({method})",
-                          best=round(best, 4), method=method)
+        return self.score(
+            mean,
+            best >= self.min_relevance,
+            f"mean relevance {mean:.2f}, best {best:.2f} over {len(rel)} chunks ({method})",
+            best=round(best, 4),
+            method=method,
+        )
 
 
 def recent_cut(ctx: EvalContext) -> date:
@@ -169,9 +182,15 @@ class SourceConcentration(Evaluator):
         reason = f"{count}/{n} chunks from {source!r}; {len(recent)}/{n} ingested after {cut.isoformat()}"
         if recent:
             reason += f" ({rcount} from {rsource!r})"
-        return self.score(count / n, rshare < self.max_recent_source_share, reason, source=source,
-                          recent_share=round(len(recent) / n, 4), recent_source=rsource or None,
-                          recent_source_share=round(rshare, 4))
+        return self.score(
+            count / n,
+            rshare < self.max_recent_source_share,
+            reason,
+            source=source,
+            recent_share=round(len(recent) / n, 4),
+            recent_source=rsource or None,
+            recent_source_share=round(rshare, 4),
+        )
 
 
 @evaluator("chunk_age")
@@ -193,6 +212,10 @@ class ChunkAge(Evaluator):
         oldest, median = max(ages), float(statistics.median(ages))
         passed = None if self.max_age_days is None else oldest <= self.max_age_days
         limit = f" (limit {self.max_age_days})" if self.max_age_days is not None else ""
-        return self.score(float(oldest), passed,
-                          f"oldest retrieved chunk {oldest} days old, median {median:g} days at {ref}{limit}",
-                          median_days=median, newest_days=min(ages))
+        return self.score(
+            float(oldest),
+            passed,
+            f"oldest retrieved chunk {oldest} days old, median {median:g} days at {ref}{limit}",
+            median_days=median,
+            newest_days=min(ages),
+        )

@@ -40,8 +40,17 @@ from replaylab.faults.retrieval import EmbeddingDrift, StaleIndex, TokenizationM
 from replaylab.faults.routing import AgentLoop, RoutingMisclassification
 
 Fault = Annotated[
-    EmbeddingDrift | StaleIndex | TopKTruncation | TokenizationMismatch | ContextPositionBurial | SilentModelChange
-    | PromptInstructionConflict | SamplingDrift | EtlBadBatch | PoisonedDocuments | RoutingMisclassification
+    EmbeddingDrift
+    | StaleIndex
+    | TopKTruncation
+    | TokenizationMismatch
+    | ContextPositionBurial
+    | SilentModelChange
+    | PromptInstructionConflict
+    | SamplingDrift
+    | EtlBadBatch
+    | PoisonedDocuments
+    | RoutingMisclassification
     | AgentLoop,
     Field(discriminator="kind"),
 ]

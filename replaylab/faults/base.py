@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from replaylab.config import RunConfig
-from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
 from replaylab.stack.corpus import GoldenItem
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer, differing
 
@@ -96,13 +96,24 @@ class FaultBase(BaseModel):
         if after == before:
             raise ConfigError(f"Fault {self.kind} changes nothing in this deployment: {'; '.join(change.notes)}")
         variables = differing(before.config, after.config)
-        if after.served_as.get(after.config.model, after.config.model) != before.served_as.get(
-                before.config.model, before.config.model) and "model" not in variables:
+        if (
+            after.served_as.get(after.config.model, after.config.model)
+            != before.served_as.get(before.config.model, before.config.model)
+            and "model" not in variables
+        ):
             variables.append("model")
         after.activate(stack)
-        return Injection(fault=self.kind, layer=self.layer, before=before, after=after, variables=sorted(variables),
-                         batches=change.batches, affected_qids=sorted(change.affected_qids), notes=change.notes,
-                         rollback_steps=rollback_steps(before, after))
+        return Injection(
+            fault=self.kind,
+            layer=self.layer,
+            before=before,
+            after=after,
+            variables=sorted(variables),
+            batches=change.batches,
+            affected_qids=sorted(change.affected_qids),
+            notes=change.notes,
+            rollback_steps=rollback_steps(before, after),
+        )
 
     def rollback(self, injection: Injection, *, stack: Stack) -> Deployment:
         """Serve `injection.before` again and return it."""
@@ -139,13 +150,14 @@ def rollback_steps(before: Deployment, after: Deployment) -> list[str]:
     for model in sorted(set(before.served_as) | set(after.served_as)):
         old_s, new_s = before.served_as.get(model), after.served_as.get(model)
         if old_s != new_s:
-            steps.append(f"pin {model} at the provider to {old_s or model} (it now serves {new_s or model} under "
-                         f"that name)")
+            steps.append(f"pin {model} at the provider to {old_s or model} (it now serves {new_s or model} under that name)")
     b, a = before.config, after.config
     if a.corpus.batches != b.corpus.batches:
         extra = [x for x in a.corpus.batches if x not in b.corpus.batches]
-        steps.append(f"drop batch {', '.join(extra)} from the corpus (batches -> {_show(b.corpus.batches)}) "
-                     "and serve the index built without it")
+        steps.append(
+            f"drop batch {', '.join(extra)} from the corpus (batches -> {_show(b.corpus.batches)}) "
+            "and serve the index built without it"
+        )
     if a.corpus.source != b.corpus.source:
         steps.append(f"set corpus source {a.corpus.source} -> {b.corpus.source}")
     for field in RunConfig.model_fields:
@@ -162,5 +174,3 @@ def with_config(before: Deployment, **fields: Any) -> Deployment:
 def no_change(reason: str, before: Deployment) -> Change:
     """A Change that changes nothing: `inject` turns it into a ConfigError with `reason`."""
     return Change(after=before, notes=[reason])
-
-

@@ -15,7 +15,6 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
 from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.effects import (
@@ -29,6 +28,7 @@ from replaylab.faults.effects import (
 )
 from replaylab.registry import register
 from replaylab.stack.corpus import Document, GoldenItem, all_rows, save_batch
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer
 
@@ -68,8 +68,7 @@ class EtlBadBatch(FaultBase):
             raise ConfigError("etl-bad-batch: no golden answer appears in its documents; nothing to alter")
         topic = self.topic or sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         if topic not in topics:
-            raise ConfigError(f"etl-bad-batch: topic {topic!r} has no golden answer in its documents. "
-                              f"Valid: {sorted(topics)}")
+            raise ConfigError(f"etl-bad-batch: topic {topic!r} has no golden answer in its documents. Valid: {sorted(topics)}")
         on = self.on or _next_day(stack, before)
         texts: dict[str, str] = {}
         altered: list[GoldenItem] = []
@@ -93,10 +92,15 @@ class EtlBadBatch(FaultBase):
             return no_change(f"batch {bid} is already in the corpus", before)
         after = _with_batch(before, bid)
         lost = lost_answers(stack, before, after, altered)
-        return Change(after=after, batches=[bid], affected_qids=lost, notes=[
-            f"batch {bid}: {len(rows)} {topic} documents re-ingested on {on} with altered facts (same ids)",
-            f"{len(altered)} {topic} golden answers altered; {len(lost)} of them reach the model wrong",
-        ])
+        return Change(
+            after=after,
+            batches=[bid],
+            affected_qids=lost,
+            notes=[
+                f"batch {bid}: {len(rows)} {topic} documents re-ingested on {on} with altered facts (same ids)",
+                f"{len(altered)} {topic} golden answers altered; {len(lost)} of them reach the model wrong",
+            ],
+        )
 
 
 _POISON = (
@@ -149,8 +153,16 @@ class PoisonedDocuments(FaultBase):
         for g in targets:
             wrong[g.qid] = wrong_value(g.answer, salt=self.seed)
             for i, (title, text) in enumerate(_POISON[: self.per_question], 1):
-                rows.append(Document(doc_id=f"poison-{g.qid}-{i}", title=title, source=self.source, topic=g.topic,
-                                     ingested_at=on, text=text.format(q=g.question.strip(), w=wrong[g.qid])))
+                rows.append(
+                    Document(
+                        doc_id=f"poison-{g.qid}-{i}",
+                        title=title,
+                        source=self.source,
+                        topic=g.topic,
+                        ingested_at=on,
+                        text=text.format(q=g.question.strip(), w=wrong[g.qid]),
+                    )
+                )
         bid = save_batch(stack.ws, rows)
         if bid in before.config.corpus.batches:
             return no_change(f"batch {bid} is already in the corpus", before)
@@ -159,8 +171,13 @@ class PoisonedDocuments(FaultBase):
         affected = [g.qid for g in targets if contains(lens.see(after, g.question).visible_text(), wrong[g.qid])]
         readable = lens.hits(before, targets)
         affected = [q for q in affected if q in readable]
-        return Change(after=after, batches=[bid], affected_qids=affected, notes=[
-            f"batch {bid}: {len(rows)} documents from {self.source} on {on}, {self.per_question} per target "
-            f"question, asserting a wrong answer for {', '.join(g.qid for g in targets)}",
-            f"{len(affected)} targets now see a poisoned passage in their context",
-        ])
+        return Change(
+            after=after,
+            batches=[bid],
+            affected_qids=affected,
+            notes=[
+                f"batch {bid}: {len(rows)} documents from {self.source} on {on}, {self.per_question} per target "
+                f"question, asserting a wrong answer for {', '.join(g.qid for g in targets)}",
+                f"{len(affected)} targets now see a poisoned passage in their context",
+            ],
+        )

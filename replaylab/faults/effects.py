@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from replaylab.deployment import Deployment
 from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.models.reader import SandboxReader, parse_prompt
 from replaylab.stack import assembler
 from replaylab.stack.corpus import GoldenItem
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import RetrievalSpan, RetrievedChunk
 
@@ -28,8 +28,18 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ARTICLES = frozenset({"a", "an", "the"})
 _DIGITS = re.compile(r"\d+")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-FAKE_NAMES = ("Northwind", "Bluepeak", "Ironleaf", "Saltmarsh", "Copperfield", "Greystone", "Westhaven",
-              "Larkspur", "Ambercove", "Thornbury")
+FAKE_NAMES = (
+    "Northwind",
+    "Bluepeak",
+    "Ironleaf",
+    "Saltmarsh",
+    "Copperfield",
+    "Greystone",
+    "Westhaven",
+    "Larkspur",
+    "Ambercove",
+    "Thornbury",
+)
 """Made-up names a data fault substitutes for a non-numeric answer."""
 
 
@@ -103,8 +113,9 @@ def _see(stack: Stack, deployment: Deployment, question: str) -> Seen:
     config = deployment.config
     held = config.context is not None
     retrieval = stack.held_context(question, config, None) if held else stack.retrieve(question, config)
-    packed = assembler.assemble(retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer,
-                                budget=config.context_budget)
+    packed = assembler.assemble(
+        retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer, budget=config.context_budget
+    )
     pv = stack.prompts.resolve(config.prompt)
     messages = assembler.render(pv, question=question, chunks=packed.chunks)
     request = GenerationRequest(model=config.model, messages=messages, sampling=config.sampling)

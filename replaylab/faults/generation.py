@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
 from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.effects import Lens, Seen, mentions_answer, visible_hits
@@ -22,6 +21,7 @@ from replaylab.models.base import Generator, get_generator
 from replaylab.models.reader import SandboxReader
 from replaylab.registry import register
 from replaylab.stack.corpus import GoldenItem
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.stack.prompts import parse_prompt_id
 from replaylab.variables import Layer
@@ -37,8 +37,11 @@ def served_generator(deployment: Deployment) -> Generator:
 
 def answer_weight(seen: Seen, item: GoldenItem, generator: Generator) -> float:
     """The attention the best answer-bearing passage gets under `generator`'s position bias (0 if none)."""
-    weights = [generator.position_weight(p.position, seen.in_window)
-               for p in seen.placed if p.visible and mentions_answer(p.visible, item)]
+    weights = [
+        generator.position_weight(p.position, seen.in_window)
+        for p in seen.placed
+        if p.visible and mentions_answer(p.visible, item)
+    ]
     return max(weights, default=0.0)
 
 
@@ -46,8 +49,9 @@ def _sycophancy(generator: Generator) -> float:
     return generator.sycophancy if isinstance(generator, SandboxReader) else 0.0
 
 
-def behaviour_changes(stack: Stack, before: Deployment, after: Deployment,
-                      golden: Sequence[GoldenItem]) -> tuple[list[str], list[str]]:
+def behaviour_changes(
+    stack: Stack, before: Deployment, after: Deployment, golden: Sequence[GoldenItem]
+) -> tuple[list[str], list[str]]:
     """Qids a change of model or context order should break, and the reasons in words."""
     g_before, g_after = served_generator(before), served_generator(after)
     lens = Lens(stack)
@@ -62,8 +66,9 @@ def behaviour_changes(stack: Stack, before: Deployment, after: Deployment,
     if _sycophancy(g_after) > _sycophancy(g_before):
         fp = {g.qid for g in readable if g.false_premise}
         out |= fp
-        notes.append(f"{len(fp)} false-premise questions: {g_after.id} agrees with a premise "
-                     f"(sycophancy {_sycophancy(g_after):.0%})")
+        notes.append(
+            f"{len(fp)} false-premise questions: {g_after.id} agrees with a premise (sycophancy {_sycophancy(g_after):.0%})"
+        )
     buried = set()
     for g in readable:
         if g.qid in out:
@@ -93,7 +98,10 @@ class ContextPositionBurial(FaultBase):
     layer: ClassVar[Layer] = "generation"
     summary: ClassVar[str] = "the answer chunk sits in the middle of a long context"
     baseline_fields: ClassVar[dict[str, Any]] = {
-        "model": "sandbox-reader-1.1", "top_k": 20, "context_order": "rank", "context_budget": 2400,
+        "model": "sandbox-reader-1.1",
+        "top_k": 20,
+        "context_order": "rank",
+        "context_budget": 2400,
     }
 
     def apply(self, before: Deployment, *, stack: Stack, golden: Sequence[GoldenItem]) -> Change:
@@ -104,10 +112,15 @@ class ContextPositionBurial(FaultBase):
         after = with_config(before, context_order="bury", top_k=top_k)
         affected, notes = behaviour_changes(stack, before, after, golden)
         grow = f", top_k {cfg.top_k} -> {top_k}" if top_k != cfg.top_k else ""
-        return Change(after=after, affected_qids=affected, notes=[
-            f"context_order {cfg.context_order} -> bury{grow}: the best of {top_k} chunks sits in the middle of the "
-            f"context served to {served_generator(before).id}", *notes,
-        ])
+        return Change(
+            after=after,
+            affected_qids=affected,
+            notes=[
+                f"context_order {cfg.context_order} -> bury{grow}: the best of {top_k} chunks sits in the middle of the "
+                f"context served to {served_generator(before).id}",
+                *notes,
+            ],
+        )
 
 
 @register("fault", "silent-model-change")
@@ -160,8 +173,10 @@ class PromptInstructionConflict(FaultBase):
         template = self.template or parse_prompt_id(cfg.prompt)[0]
         current = before.labels.get(template, {}).get(self.label)
         if current is None:
-            raise ConfigError(f"prompt-instruction-conflict: label {template}:{self.label} does not exist. "
-                              f"Labels: {before.labels.get(template, {})}")
+            raise ConfigError(
+                f"prompt-instruction-conflict: label {template}:{self.label} does not exist. "
+                f"Labels: {before.labels.get(template, {})}"
+            )
         new = stack.prompts.resolve(f"{template}@{self.version}")
         old = stack.prompts.resolve(cfg.prompt)
         if current == self.version and cfg.prompt == new.id:
@@ -181,14 +196,19 @@ class PromptInstructionConflict(FaultBase):
         elif _WITHHOLD.search(new.user) and not _WITHHOLD.search(old.user) and not obeys_system:
             affected = [g.qid for g in readable if re.search(r"\d", g.answer)]
             why = "the user turn forbids repeating figures, codes and dates; answers holding one are withheld"
-        return Change(after=after, affected_qids=affected, notes=[
-            f"{template}:{self.label} {current} -> {self.version}; config.prompt {cfg.prompt} -> {new.id}",
-            f"{why} ({len(affected)} golden questions)",
-        ])
+        return Change(
+            after=after,
+            affected_qids=affected,
+            notes=[
+                f"{template}:{self.label} {current} -> {self.version}; config.prompt {cfg.prompt} -> {new.id}",
+                f"{why} ({len(affected)} golden questions)",
+            ],
+        )
 
 
-def sampling_failures(stack: Stack, before: Deployment, after: Deployment, items: Sequence[GoldenItem], *,
-                      seeds: int) -> tuple[list[str], str]:
+def sampling_failures(
+    stack: Stack, before: Deployment, after: Deployment, items: Sequence[GoldenItem], *, seeds: int
+) -> tuple[list[str], str]:
     """Qids that pass under `before` and fail on most of `seeds` sampler seeds under `after`, and how they were chosen.
 
     A sandbox reader samples a sentence from its documented softmax, so the prediction is the
@@ -205,13 +225,21 @@ def sampling_failures(stack: Stack, before: Deployment, after: Deployment, items
         request = lens.see(before, g.question).request
         base = deployment.config.sampling
         runs = seeds if base.temperature > 0 else 1
-        fails = sum(not mentions_answer(generator.generate(request.model_copy(update={
-            "sampling": base.model_copy(update={"seed": base.seed + seed})})).output, g) for seed in range(runs))
+        fails = sum(
+            not mentions_answer(
+                generator.generate(
+                    request.model_copy(update={"sampling": base.model_copy(update={"seed": base.seed + seed})})
+                ).output,
+                g,
+            )
+            for seed in range(runs)
+        )
         return fails * 2 > runs
 
     out = [g.qid for g in readable if fails_mostly(g, after) and not fails_mostly(g, before)]
-    return sorted(out), (f"answerable questions {generator.id} gets right before the drift and wrong on most of "
-                         f"{seeds} sampler seeds under it")
+    return sorted(out), (
+        f"answerable questions {generator.id} gets right before the drift and wrong on most of {seeds} sampler seeds under it"
+    )
 
 
 @register("fault", "sampling-drift")
@@ -239,7 +267,5 @@ class SamplingDrift(FaultBase):
         after = with_config(before, sampling=sampling)
         items = [g for g in golden if not g.false_premise]
         affected, how = sampling_failures(stack, before, after, items, seeds=self.probe_seeds)
-        changed = ", ".join(f"{k} {getattr(cfg.sampling, k)} -> {v}" for k, v in update.items()
-                            if getattr(cfg.sampling, k) != v)
-        return Change(after=after, affected_qids=affected, notes=[
-            changed, f"{len(affected)} golden questions: {how}"])
+        changed = ", ".join(f"{k} {getattr(cfg.sampling, k)} -> {v}" for k, v in update.items() if getattr(cfg.sampling, k) != v)
+        return Change(after=after, affected_qids=affected, notes=[changed, f"{len(affected)} golden questions: {how}"])

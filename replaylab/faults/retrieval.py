@@ -15,12 +15,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
 from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.effects import Lens, lost_answers
 from replaylab.registry import register
 from replaylab.stack.corpus import GoldenItem, all_rows
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.embedders import get_embedder
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer
@@ -44,14 +44,20 @@ class EmbeddingDrift(FaultBase):
         snap = stack.snapshot(cfg.corpus, cfg.index)
         dim = get_embedder(self.to).dim
         if dim != snap.manifest.dim:
-            raise ConfigError(f"embedding-drift: {self.to} gives {dim}-d vectors but index {snap.id} holds "
-                              f"{snap.manifest.dim}-d vectors; drift needs an embedder of the same dimension")
+            raise ConfigError(
+                f"embedding-drift: {self.to} gives {dim}-d vectors but index {snap.id} holds "
+                f"{snap.manifest.dim}-d vectors; drift needs an embedder of the same dimension"
+            )
         after = with_config(before, embedder=self.to)
         lost = lost_answers(stack, before, after, golden)
-        return Change(after=after, affected_qids=lost, notes=[
-            f"query embedder {cfg.embedder} -> {self.to}; index {snap.id} still holds {snap.manifest.embedder} vectors",
-            f"{len(lost)} golden questions lose their answer from the context",
-        ])
+        return Change(
+            after=after,
+            affected_qids=lost,
+            notes=[
+                f"query embedder {cfg.embedder} -> {self.to}; index {snap.id} still holds {snap.manifest.embedder} vectors",
+                f"{len(lost)} golden questions lose their answer from the context",
+            ],
+        )
 
 
 def first_update(stack: Stack, before: Deployment) -> date | None:
@@ -88,11 +94,15 @@ class StaleIndex(FaultBase):
         newest = max(d.ingested_at for d in stack.documents(cfg.corpus))
         lost = lost_answers(stack, before, after, golden)
         updated = sorted(g.qid for g in golden if g.updated)
-        return Change(after=after, affected_qids=lost, notes=[
-            f"index pinned to the corpus as of {as_of} while the corpus holds documents up to {newest}",
-            f"{len(lost)} golden questions lose their current answer "
-            f"({len(set(lost) & set(updated))} of the {len(updated)} rows marked updated)",
-        ])
+        return Change(
+            after=after,
+            affected_qids=lost,
+            notes=[
+                f"index pinned to the corpus as of {as_of} while the corpus holds documents up to {newest}",
+                f"{len(lost)} golden questions lose their current answer "
+                f"({len(set(lost) & set(updated))} of the {len(updated)} rows marked updated)",
+            ],
+        )
 
 
 @register("fault", "top-k-truncation")
@@ -129,11 +139,15 @@ class TopKTruncation(FaultBase):
         by_id = {g.qid: g for g in golden}
         ranks = sorted(r for q in lost if (r := lens.see(before, by_id[q].question).answer_rank(by_id[q])))
         what = ", ".join(f"{k} {getattr(cfg, k)} -> {v}" for k, v in update.items())
-        return Change(after=after, affected_qids=lost, notes=[
-            f"{what}",
-            f"{len(lost)} golden questions had their answer chunk at ranks {ranks[:1] + ranks[-1:] if ranks else []} "
-            f"(first..last) of {cfg.top_k}; the cutoff now drops it",
-        ])
+        return Change(
+            after=after,
+            affected_qids=lost,
+            notes=[
+                f"{what}",
+                f"{len(lost)} golden questions had their answer chunk at ranks {ranks[:1] + ranks[-1:] if ranks else []} "
+                f"(first..last) of {cfg.top_k}; the cutoff now drops it",
+            ],
+        )
 
 
 @register("fault", "tokenization-mismatch")
@@ -157,8 +171,11 @@ class TokenizationMismatch(FaultBase):
     layer: ClassVar[Layer] = "retrieval"
     summary: ClassVar[str] = "context assembled with one tokenizer, truncated by another"
     baseline_fields: ClassVar[dict[str, Any]] = {
-        "model": "sandbox-reader-1.0", "context_order": "reverse", "tokenizer": "wordpiece",
-        "context_budget": 1800, "top_k": 25,
+        "model": "sandbox-reader-1.0",
+        "context_order": "reverse",
+        "tokenizer": "wordpiece",
+        "context_budget": 1800,
+        "top_k": 25,
     }
 
     def apply(self, before: Deployment, *, stack: Stack, golden: Sequence[GoldenItem]) -> Change:
@@ -167,8 +184,12 @@ class TokenizationMismatch(FaultBase):
             return no_change(f"the context budget is already counted with {self.to}", before)
         after = with_config(before, tokenizer=self.to)
         lost = lost_answers(stack, before, after, golden)
-        return Change(after=after, affected_qids=lost, notes=[
-            f"context budget of {cfg.context_budget} counted with {self.to} instead of {cfg.tokenizer}; "
-            f"{cfg.model} counts WordPiece and cuts what overflows its window",
-            f"{len(lost)} golden questions lose their answer past the model's window",
-        ])
+        return Change(
+            after=after,
+            affected_qids=lost,
+            notes=[
+                f"context budget of {cfg.context_budget} counted with {self.to} instead of {cfg.tokenizer}; "
+                f"{cfg.model} counts WordPiece and cuts what overflows its window",
+                f"{len(lost)} golden questions lose their answer past the model's window",
+            ],
+        )

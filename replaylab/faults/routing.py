@@ -20,18 +20,18 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from replaylab.deployment import Deployment
 from replaylab.faults.base import Change, FaultBase, no_change, with_config
 from replaylab.faults.generation import behaviour_changes
 from replaylab.registry import register
 from replaylab.stack.corpus import GoldenItem
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer
 
 
 def handlers(stack: Stack, deployment: Deployment, items: Sequence[GoldenItem]) -> dict[str, str]:
     """qid -> the handler `deployment`'s router sends the question to (`rag` with no router)."""
-    from replaylab.agents.router import get_router, route
+    from replaylab.stack.router import get_router, route
 
     config = deployment.config
     if config.router is None:
@@ -53,7 +53,7 @@ class RoutingMisclassification(FaultBase):
     baseline_fields: ClassVar[dict[str, Any]] = {"router": "intent-v1", "tools": "tools-v1"}
 
     def apply(self, before: Deployment, *, stack: Stack, golden: Sequence[GoldenItem]) -> Change:
-        from replaylab.agents.router import get_router
+        from replaylab.stack.router import get_router
 
         cfg = before.config
         if cfg.router is None:
@@ -69,13 +69,16 @@ class RoutingMisclassification(FaultBase):
         cheap = with_config(before, model=new.cheap_model)
         lost, why = behaviour_changes(stack, before, cheap, to_cheap) if to_cheap else ([], [])
         shares = {h: sum(1 for v in new_h.values() if v == h) / len(golden) for h in sorted(set(new_h.values()))}
-        return Change(after=after, affected_qids=sorted(set(lost) | set(elsewhere)), notes=[
-            f"router {cfg.router} -> {self.to}: {len(moved)} of {len(golden)} golden questions change handler "
-            f"({len(to_cheap)} to rag-cheap on {new.cheap_model}, {len(elsewhere)} to another handler)",
-            "handler shares of the golden set under the fault: "
-            + ", ".join(f"{h} {s:.0%}" for h, s in shares.items()),
-            *[f"on {new.cheap_model}: {w}" for w in why],
-        ])
+        return Change(
+            after=after,
+            affected_qids=sorted(set(lost) | set(elsewhere)),
+            notes=[
+                f"router {cfg.router} -> {self.to}: {len(moved)} of {len(golden)} golden questions change handler "
+                f"({len(to_cheap)} to rag-cheap on {new.cheap_model}, {len(elsewhere)} to another handler)",
+                "handler shares of the golden set under the fault: " + ", ".join(f"{h} {s:.0%}" for h, s in shares.items()),
+                *[f"on {new.cheap_model}: {w}" for w in why],
+            ],
+        )
 
 
 @register("fault", "agent-loop")
@@ -97,7 +100,7 @@ class AgentLoop(FaultBase):
     baseline_fields: ClassVar[dict[str, Any]] = {"tools": "tools-v1"}
 
     def apply(self, before: Deployment, *, stack: Stack, golden: Sequence[GoldenItem]) -> Change:
-        from replaylab.agents.tools import TOOLSETS
+        from replaylab.stack.tools import TOOLSETS
 
         cfg = before.config
         if self.to not in TOOLSETS:
@@ -105,8 +108,11 @@ class AgentLoop(FaultBase):
         if cfg.tools == self.to:
             return no_change(f"tool set {self.to} is already deployed", before)
         after = with_config(before, tools=self.to)
-        return Change(after=after, notes=[
-            f"tool interface {cfg.tools or 'none'} -> {self.to}: ask_agent no longer carries `context`",
-            "agent guards are " + ("on" if self.guards_deployed else "off: no circuit breaker, step cap, loop guard, "
-                                   "budget or cycle detector"),
-        ])
+        return Change(
+            after=after,
+            notes=[
+                f"tool interface {cfg.tools or 'none'} -> {self.to}: ask_agent no longer carries `context`",
+                "agent guards are "
+                + ("on" if self.guards_deployed else "off: no circuit breaker, step cap, loop guard, budget or cycle detector"),
+            ],
+        )

@@ -8,23 +8,17 @@ signal of a silent model version change), and token counts.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from replaylab.config import SamplingParams
 from replaylab.registry import lookup
+from replaylab.trace import ChatMessage
 
 UNREAD_BIAS_DEPTH = 0.5
 """How far the middle of a long context sags for a model whose position bias was not measured."""
-
-
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    role: Literal["system", "user", "assistant", "tool"]
-    content: str
 
 
 class GenerationRequest(BaseModel):

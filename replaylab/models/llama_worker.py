@@ -65,8 +65,23 @@ def wheel_build() -> str:
     except OSError:
         return "not built by make setup"
 
-_CPU_FLAGS = ("avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16",
-              "avx512_fp16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16")
+
+_CPU_FLAGS = (
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "bmi2",
+    "avx512f",
+    "avx512bw",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+)
 
 
 def cpu_flags() -> list[str]:
@@ -103,8 +118,7 @@ class LlamaWorker:
         self.model = model
         self._lock = threading.Lock()
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker, closed in close()
-        cmd = [sys.executable, "-m", "replaylab.models.llama_worker", str(path), str(threads),
-               extra_bufts]
+        cmd = [sys.executable, "-m", "replaylab.models.llama_worker", str(path), str(threads), extra_bufts]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
         hello = self._read()
         if not hello.get("ok"):
@@ -131,8 +145,9 @@ class LlamaWorker:
         try:
             data = json.loads(line)
         except ValueError:
-            raise ModelCrashed(f"model backend {self.model} wrote junk on its protocol pipe: {line[:80]!r}; "
-                               "run replaylab doctor") from None
+            raise ModelCrashed(
+                f"model backend {self.model} wrote junk on its protocol pipe: {line[:80]!r}; run replaylab doctor"
+            ) from None
         return data if isinstance(data, dict) else {"ok": False, "error": repr(data)[:200]}
 
     def create_completion(self, prompt: str, **kw: Any) -> dict[str, Any]:

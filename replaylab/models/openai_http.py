@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from replaylab.cassettes import active_cassette, live_allowed, miss_from
+from replaylab.cassettes.profile import active_cassette, live_allowed, miss_from
 from replaylab.errors import ConfigError, NetworkBlocked, ReplayFailed
 from replaylab.models.base import GenerationRequest, GenerationResult, Generator
 from replaylab.registry import register
@@ -79,8 +79,15 @@ class OpenAIChat(Generator):
     alias: ClassVar[str] = "openai:<remote-model>"
     runtime: ClassVar[dict[str, str]] = {"backend": f"openai-compatible HTTP (httpx {httpx.__version__})"}
 
-    def __init__(self, target: str, *, base_url: str | None = None, api_key: str | None = None,
-                 transport: httpx.BaseTransport | None = None, timeout: float = TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        target: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = TIMEOUT_S,
+    ) -> None:
         if not target:
             raise ConfigError("Model id 'openai:' needs the remote model's name, e.g. 'openai:gemma-3-270m'")
         self.target = target
@@ -101,8 +108,14 @@ class OpenAIChat(Generator):
     def payload(self, request: GenerationRequest) -> dict[str, Any]:
         """The JSON body of the call: the fields a cassette matches on."""
         s = request.sampling
-        return {"model": self.target, "messages": [m.model_dump() for m in request.messages],
-                "temperature": s.temperature, "top_p": s.top_p, "seed": s.seed, "max_tokens": s.max_tokens}
+        return {
+            "model": self.target,
+            "messages": [m.model_dump() for m in request.messages],
+            "temperature": s.temperature,
+            "top_p": s.top_p,
+            "seed": s.seed,
+            "max_tokens": s.max_tokens,
+        }
 
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         """The one network seam: every call leaves through here."""
@@ -110,15 +123,19 @@ class OpenAIChat(Generator):
         shown = _shown(url)
         if active_cassette() is None and self._transport is None and self._base_url is None and not live_allowed():
             # the endpoint and key come from the environment: a sandbox command never sends them out
-            raise NetworkBlocked(f"openai:{self.target}: no cassette holds this call and a sandbox replay never calls "
-                                 f"{shown} live; re-run with --live to send it")
+            raise NetworkBlocked(
+                f"openai:{self.target}: no cassette holds this call and a sandbox replay never calls "
+                f"{shown} live; re-run with --live to send it"
+            )
         key = self._api_key if self._api_key is not None else endpoint_from_env()[1]
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
             return self._client.post(url, json=body, headers=headers)
         except httpx.ConnectError:
-            raise ReplayFailed(f"Cannot connect to {shown} (connection refused). Start one with "
-                               f"`replaylab serve --model NAME`, or set {BASE_URL_VARS[0]}") from None
+            raise ReplayFailed(
+                f"Cannot connect to {shown} (connection refused). Start one with "
+                f"`replaylab serve --model NAME`, or set {BASE_URL_VARS[0]}"
+            ) from None
         except httpx.TimeoutException:
             raise ReplayFailed(f"{shown} did not answer within {self._timeout:.0f} s") from None
         except httpx.HTTPError as exc:
@@ -138,11 +155,15 @@ class OpenAIChat(Generator):
             output = choice["message"].get("content") or ""
             usage = data.get("usage") or {}
             return GenerationResult(
-                output=output, model_returned=str(data.get("model") or self.target),
+                output=output,
+                model_returned=str(data.get("model") or self.target),
                 prompt_tokens=int(usage.get("prompt_tokens") or 0),
                 completion_tokens=int(usage.get("completion_tokens") or 0),
                 finish_reason=str(choice.get("finish_reason") or "stop"),
-                cassette=str(active_cassette()) if active_cassette() else None, runtime=_runtime(data))
+                cassette=str(active_cassette()) if active_cassette() else None,
+                runtime=_runtime(data),
+            )
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise ReplayFailed(f"{url} answered 200 with a body that is not a chat completion "
-                               f"({type(exc).__name__}: {exc})") from None
+            raise ReplayFailed(
+                f"{url} answered 200 with a body that is not a chat completion ({type(exc).__name__}: {exc})"
+            ) from None

@@ -144,8 +144,7 @@ class SandboxReader(Generator):
             budget -= cost
         return kept
 
-    def _choose(self, question: str, passages: list[str], request: GenerationRequest,
-                rng: random.Random) -> tuple[str, int]:
+    def _choose(self, question: str, passages: list[str], request: GenerationRequest, rng: random.Random) -> tuple[str, int]:
         qwords = content_words(question)
         cands: list[tuple[float, int, str]] = []
         for pos, passage in enumerate(passages):
@@ -200,8 +199,9 @@ class SandboxReader(Generator):
         count = token_counter("wordpiece")
         answer = truncate_to(answer, request.sampling.max_tokens, count)
         prompt_tokens = sum(count(m.content) for m in request.messages)
-        return GenerationResult(output=answer, model_returned=self.id, prompt_tokens=prompt_tokens,
-                                completion_tokens=count(answer))
+        return GenerationResult(
+            output=answer, model_returned=self.id, prompt_tokens=prompt_tokens, completion_tokens=count(answer)
+        )
 
 
 @register("generator", "sandbox-reader-1.0")

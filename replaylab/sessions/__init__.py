@@ -9,8 +9,8 @@ snapshots, canary by session id, and how fast a label move propagates.
 """
 
 from replaylab.sessions.artifact import ArtifactId, canary_assignment, canary_bucket
+from replaylab.sessions.canary_checks import CheckComparison, GateDecision, compare_checks, decide
 from replaylab.sessions.drain import DrainPoint, DrainReport, drain_report
-from replaylab.sessions.gate import CheckComparison, GateDecision, compare_checks, decide
 from replaylab.sessions.judge import Judge, Verdict, default_judge, local_judge
 from replaylab.sessions.labels import LabelStore, PropagationReport, measure_propagation
 from replaylab.sessions.manager import (

@@ -61,6 +61,12 @@ def drain_report(sessions: Iterable[Session], *, moved_at: int, from_ppv: str, t
                 on_from.add(session.session_id)
                 last_on_from = turn.at if last_on_from is None else max(last_on_from, turn.at)
     points = [DrainPoint(at=t, by_ppv=dict(per_tick[t])) for t in sorted(per_tick)]
-    return DrainReport(moved_at=moved_at, from_ppv=from_ppv, to_ppv=to_ppv, points=points,
-                       turns_on_from=turns_on_from, sessions_on_from=len(on_from),
-                       drained_at=moved_at if last_on_from is None else last_on_from + 1)
+    return DrainReport(
+        moved_at=moved_at,
+        from_ppv=from_ppv,
+        to_ppv=to_ppv,
+        points=points,
+        turns_on_from=turns_on_from,
+        sessions_on_from=len(on_from),
+        drained_at=moved_at if last_on_from is None else last_on_from + 1,
+    )

@@ -86,5 +86,6 @@ def default_judge(trace: Trace) -> Verdict:
     result = evaluate(trace)
     checks["evals"] = bool(result.passed)
     failed = [name for name, ok in checks.items() if not ok]
-    return Verdict(passed=bool(result.passed) and not failed, checks=checks,
-                   reason=f"failed: {', '.join(failed)}" if failed else "ok")
+    return Verdict(
+        passed=bool(result.passed) and not failed, checks=checks, reason=f"failed: {', '.join(failed)}" if failed else "ok"
+    )

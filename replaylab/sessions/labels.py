@@ -32,8 +32,9 @@ from replaylab.workspace import Workspace
 class LabelStore:
     """A reader's view of the prompt labels, refreshed by polling the labels file."""
 
-    def __init__(self, registry: PromptRegistry, *, poll_interval_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, registry: PromptRegistry, *, poll_interval_s: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if poll_interval_s < 0:
             raise ConfigError(f"Label poll interval must be >= 0 seconds, not {poll_interval_s}")
         self.registry = registry
@@ -83,8 +84,7 @@ class LabelStore:
         """`template@version` for the label, or ConfigError naming the labels that exist."""
         version = self.get(template, label)
         if version is None:
-            raise ConfigError(f"Prompt label {template}:{label} does not exist. "
-                              f"Labels: {self._labels.get(template, {})}")
+            raise ConfigError(f"Prompt label {template}:{label} does not exist. Labels: {self._labels.get(template, {})}")
         return f"{template}@{version}"
 
     def move(self, *, template: str, label: str, version: int) -> LabelMove:
@@ -108,9 +108,15 @@ class PropagationReport(BaseModel):
     file: str = "labels.json in a temporary copy of the prompt registry"
 
 
-def measure_propagation(*, poll_interval_s: float = 0.05, trials: int = 5, new_session_every_s: float = 0.001,
-                        template: str = "rag-answer", label: str = "production",
-                        folder: Path | None = None) -> PropagationReport:
+def measure_propagation(
+    *,
+    poll_interval_s: float = 0.05,
+    trials: int = 5,
+    new_session_every_s: float = 0.001,
+    template: str = "rag-answer",
+    label: str = "production",
+    folder: Path | None = None,
+) -> PropagationReport:
     """Move `template:label` back and forth `trials` times and time when a polling reader sees it.
 
     A reader thread opens a new session every `new_session_every_s` (resolves the label
@@ -164,6 +170,11 @@ def measure_propagation(*, poll_interval_s: float = 0.05, trials: int = 5, new_s
             stop.set()
             reader.join(timeout=5.0)
     return PropagationReport(
-        poll_interval_ms=poll_interval_s * 1000, new_session_every_ms=new_session_every_s * 1000, trials=trials,
-        samples_ms=samples, p50_ms=round(statistics.median(samples), 3) if samples else float("nan"),
-        max_ms=max(samples) if samples else float("nan"), missed=missed)
+        poll_interval_ms=poll_interval_s * 1000,
+        new_session_every_ms=new_session_every_s * 1000,
+        trials=trials,
+        samples_ms=samples,
+        p50_ms=round(statistics.median(samples), 3) if samples else float("nan"),
+        max_ms=max(samples) if samples else float("nan"),
+        missed=missed,
+    )

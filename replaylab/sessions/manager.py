@@ -59,8 +59,7 @@ class Reply(BaseModel):
 class Responder(Protocol):
     """Answers one turn under `ppv`; the stack in production, a stub in property tests."""
 
-    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str,
-                 golden: GoldenItem | None) -> Reply: ...
+    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str, golden: GoldenItem | None) -> Reply: ...
 
 
 class StackResponder:
@@ -73,8 +72,7 @@ class StackResponder:
     sandbox reader is; pass `memoize=False` for one that is not.
     """
 
-    def __init__(self, stack: Stack, config: RunConfig, *, judge: Judge = default_judge,
-                 memoize: bool = True) -> None:
+    def __init__(self, stack: Stack, config: RunConfig, *, judge: Judge = default_judge, memoize: bool = True) -> None:
         self.stack = stack
         self.config = config
         self.judge = judge
@@ -88,8 +86,7 @@ class StackResponder:
         self.retrievals = 0
         """Turns that ran retrieval live (the first time their question was asked)."""
 
-    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str,
-                 golden: GoldenItem | None) -> Reply:
+    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str, golden: GoldenItem | None) -> Reply:
         self.runs += 1
         key = (question, tuple(memory), ppv, golden.model_dump_json() if golden is not None else None)
         if self.memoize and key in self._replies:
@@ -103,8 +100,14 @@ class StackResponder:
             base = self.stack.run(question, config, golden=gold, session_id=session_id)
             self._retrieved[question] = base
         if memory or base.config.prompt != ppv:
-            trace = self.stack.run(render_with_memory(question, memory), config, golden=gold, recorded=base,
-                                   holds={"retrieval"}, session_id=session_id)
+            trace = self.stack.run(
+                render_with_memory(question, memory),
+                config,
+                golden=gold,
+                recorded=base,
+                holds={"retrieval"},
+                session_id=session_id,
+            )
         else:
             trace = base
         reply = self._reply(trace)
@@ -121,17 +124,27 @@ class StackResponder:
 
     def _reply(self, trace: Trace) -> Reply:
         output = trace.generation.output if trace.generation is not None else ""
-        return Reply(output=output, verdict=self.judge(trace), artifact=ArtifactId.of_versions(trace.versions),
-                     trace_id=trace.trace_id)
+        return Reply(
+            output=output, verdict=self.judge(trace), artifact=ArtifactId.of_versions(trace.versions), trace_id=trace.trace_id
+        )
 
 
 class SessionManager:
     """Starts sessions, routes their turns to PPVs by policy, and keeps their memory snapshots."""
 
-    def __init__(self, stack: Stack | None, policy: Policy = "pin", *, config: RunConfig | None = None,
-                 template: str = "rag-answer", canary: Canary | None = None, memory_window: int = 3,
-                 labels: LabelStore | None = None, responder: Responder | None = None,
-                 judge: Judge = default_judge) -> None:
+    def __init__(
+        self,
+        stack: Stack | None,
+        policy: Policy = "pin",
+        *,
+        config: RunConfig | None = None,
+        template: str = "rag-answer",
+        canary: Canary | None = None,
+        memory_window: int = 3,
+        labels: LabelStore | None = None,
+        responder: Responder | None = None,
+        judge: Judge = default_judge,
+    ) -> None:
         if policy not in POLICIES:
             raise ConfigError(f"Unknown session routing policy {policy!r}. Valid: {list(POLICIES)}")
         if stack is None and (labels is None or responder is None):
@@ -183,8 +196,9 @@ class SessionManager:
             raise ConfigError(f"Session {session_id!r} already exists")
         label = self.route(session_id)
         artifact = ArtifactId.for_config(self.config, ppv=self.label_ppv(label))
-        session = Session(session_id=session_id, user_id=user_id, artifact=artifact, started_under=artifact,
-                          started_at=at, follows=label)
+        session = Session(
+            session_id=session_id, user_id=user_id, artifact=artifact, started_under=artifact, started_at=at, follows=label
+        )
         session.checkpoint("start", at=at)
         self.sessions[session_id] = session
         return session
@@ -196,17 +210,28 @@ class SessionManager:
             raise ConfigError(f"Session {session_id!r} ended at t={session.ended_at}")
         ppv = self.ppv_for(session)
         if ppv != session.artifact.ppv:
-            session.moves.append(SessionMove(at=at, from_ppv=session.artifact.ppv, to_ppv=ppv,
-                                             reason="hard cutover: the turn resolved the moved label"))
+            session.moves.append(
+                SessionMove(
+                    at=at, from_ppv=session.artifact.ppv, to_ppv=ppv, reason="hard cutover: the turn resolved the moved label"
+                )
+            )
             session.artifact = session.artifact.with_ppv(ppv)
         index = len(session.turns)
         session.checkpoint(f"before-turn-{index}", at=at)
         reads = session.read_memory(self.memory_window)
-        reply = self.responder(question=question, memory=list(reads.values()), ppv=ppv,
-                               session_id=session_id, golden=golden)
-        turn = Turn(index=index, question=question, ppv=ppv, output=reply.output, passed=reply.verdict.passed,
-                    at=at, checks=reply.verdict.checks, reads={k: session.written_by[k] for k in reads},
-                    artifact=reply.artifact, trace_id=reply.trace_id)
+        reply = self.responder(question=question, memory=list(reads.values()), ppv=ppv, session_id=session_id, golden=golden)
+        turn = Turn(
+            index=index,
+            question=question,
+            ppv=ppv,
+            output=reply.output,
+            passed=reply.verdict.passed,
+            at=at,
+            checks=reply.verdict.checks,
+            reads={k: session.written_by[k] for k in reads},
+            artifact=reply.artifact,
+            trace_id=reply.trace_id,
+        )
         session.write_memory(f"turn-{index}", f"fact: {reply.output}", ppv=ppv)
         session.turns.append(turn)
         return turn
@@ -218,8 +243,9 @@ class SessionManager:
         return [s for s in self.sessions.values() if s.active]
 
     # ---- rollback ---------------------------------------------------------------------
-    def recall(self, from_ppv: str, *, to_ppv: str, at: int, revert_to_at: int | None = None,
-               reason: str = "recall") -> list[str]:
+    def recall(
+        self, from_ppv: str, *, to_ppv: str, at: int, revert_to_at: int | None = None, reason: str = "recall"
+    ) -> list[str]:
         """Move every active session on `from_ppv` to `to_ppv`, reverting memory to `revert_to_at`.
 
         The memory restored is the latest snapshot taken at or before `revert_to_at` (a
@@ -234,8 +260,7 @@ class SessionManager:
             if revert_to_at is not None:
                 snap = session.snapshot_at(revert_to_at) or session.snapshots[0]
                 reverted = session.revert_to(snap).label
-            session.moves.append(SessionMove(at=at, from_ppv=from_ppv, to_ppv=to_ppv, reason=reason,
-                                             reverted_to=reverted))
+            session.moves.append(SessionMove(at=at, from_ppv=from_ppv, to_ppv=to_ppv, reason=reason, reverted_to=reverted))
             session.artifact = session.artifact.with_ppv(to_ppv)
             moved.append(session.session_id)
         return moved
@@ -255,9 +280,16 @@ class SessionManager:
 
     def fork(self, *, policy: Policy | None = None) -> SessionManager:
         """An independent copy of the sessions under the same labels and responder (a what-if branch)."""
-        twin = SessionManager(None, policy or self.policy, config=self.config, template=self.template,
-                              canary=self.canary, memory_window=self.memory_window, labels=self.labels,
-                              responder=self.responder)
+        twin = SessionManager(
+            None,
+            policy or self.policy,
+            config=self.config,
+            template=self.template,
+            canary=self.canary,
+            memory_window=self.memory_window,
+            labels=self.labels,
+            responder=self.responder,
+        )
         twin.sessions = {sid: s.model_copy(deep=True) for sid, s in self.sessions.items()}
         return twin
 

@@ -140,8 +140,9 @@ class Session(BaseModel):
     # ---- snapshots --------------------------------------------------------------------
     def checkpoint(self, label: str, *, at: int) -> MemorySnapshot:
         """Take a point-in-time snapshot of the memory."""
-        snap = MemorySnapshot(label=label, at=at, turns=len(self.turns), memory=dict(self.memory),
-                              written_by=dict(self.written_by))
+        snap = MemorySnapshot(
+            label=label, at=at, turns=len(self.turns), memory=dict(self.memory), written_by=dict(self.written_by)
+        )
         self.snapshots.append(snap)
         return snap
 
@@ -150,8 +151,9 @@ class Session(BaseModel):
         for snap in reversed(self.snapshots):
             if snap.label == label:
                 return snap
-        raise ConfigError(f"Session {self.session_id} has no memory snapshot {label!r}. "
-                          f"Snapshots: {[s.label for s in self.snapshots]}")
+        raise ConfigError(
+            f"Session {self.session_id} has no memory snapshot {label!r}. Snapshots: {[s.label for s in self.snapshots]}"
+        )
 
     def snapshot_at(self, at: int) -> MemorySnapshot | None:
         """The latest snapshot taken at or before `at`: the memory as it was then."""

@@ -21,17 +21,24 @@ class PlannedSession:
     items: tuple[GoldenItem, ...]
 
 
-def plan_sessions(golden: Sequence[GoldenItem], *, sessions: int, turns: int, arrival_ticks: int,
-                  prefix: str = "s") -> list[PlannedSession]:
+def plan_sessions(
+    golden: Sequence[GoldenItem], *, sessions: int, turns: int, arrival_ticks: int, prefix: str = "s"
+) -> list[PlannedSession]:
     """Sessions starting evenly over `arrival_ticks`, each asking `turns` golden questions in rotation."""
     if not golden:
         raise ConfigError("Simulated traffic needs at least one golden question")
     if sessions < 1 or turns < 1 or arrival_ticks < 1:
         raise ConfigError("Simulated traffic needs at least one session, one turn and one arrival tick")
     n = len(golden)
-    return [PlannedSession(session_id=f"{prefix}-{i:04d}", user_id=f"u-{i:04d}", start=i * arrival_ticks // sessions,
-                           items=tuple(golden[(i * turns + k) % n] for k in range(turns)))
-            for i in range(sessions)]
+    return [
+        PlannedSession(
+            session_id=f"{prefix}-{i:04d}",
+            user_id=f"u-{i:04d}",
+            start=i * arrival_ticks // sessions,
+            items=tuple(golden[(i * turns + k) % n] for k in range(turns)),
+        )
+        for i in range(sessions)
+    ]
 
 
 def last_tick(plan: Sequence[PlannedSession]) -> int:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replaylab.config import ContextOrder
-from replaylab.models.base import ChatMessage
 from replaylab.stack.prompts import CHUNK_FORMAT, PromptVersion
 from replaylab.stack.tokenizers import token_counter
-from replaylab.trace import RetrievedChunk
+from replaylab.trace import ChatMessage, RetrievedChunk
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,9 @@ def order_chunks(chunks: Sequence[RetrievedChunk], order: ContextOrder) -> list[
 
 
 def format_chunk(n: int, chunk: RetrievedChunk) -> str:
-    return CHUNK_FORMAT.format(n=n, source=chunk.source, ingested_at=chunk.ingested_at.isoformat(),
-                               title=chunk.title or chunk.doc_id, text=chunk.text)
+    return CHUNK_FORMAT.format(
+        n=n, source=chunk.source, ingested_at=chunk.ingested_at.isoformat(), title=chunk.title or chunk.doc_id, text=chunk.text
+    )
 
 
 def assemble(chunks: Sequence[RetrievedChunk], *, order: ContextOrder, tokenizer: str, budget: int) -> Assembled:

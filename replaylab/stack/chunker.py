@@ -54,8 +54,15 @@ def chunk_document(doc: Document, spec: ChunkingSpec) -> list[Chunk]:
         groups[-1].append(sentence)
         words += n
     return [
-        Chunk(chunk_id=f"{doc.doc_id}#{i}", doc_id=doc.doc_id, title=doc.title, source=doc.source,
-              topic=doc.topic, ingested_at=doc.ingested_at, text=" ".join(g))
+        Chunk(
+            chunk_id=f"{doc.doc_id}#{i}",
+            doc_id=doc.doc_id,
+            title=doc.title,
+            source=doc.source,
+            topic=doc.topic,
+            ingested_at=doc.ingested_at,
+            text=" ".join(g),
+        )
         for i, g in enumerate(groups)
         if g
     ]

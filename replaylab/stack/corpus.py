@@ -79,8 +79,7 @@ def _read_folder(folder: Path) -> list[Document]:
         stamp = date.fromtimestamp(path.stat().st_mtime)
         rel = path.relative_to(folder)
         source = rel.parts[0] if len(rel.parts) > 1 else "local"
-        docs.append(Document(doc_id=str(rel.with_suffix("")), title=title, source=source,
-                             ingested_at=stamp, text=text))
+        docs.append(Document(doc_id=str(rel.with_suffix("")), title=title, source=source, ingested_at=stamp, text=text))
     return docs
 
 

@@ -94,8 +94,7 @@ class _MiniLM(Embedder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = _sentence_transformer(self.layers)
-        vecs = model.encode(list(texts), batch_size=64, normalize_embeddings=True,
-                            convert_to_numpy=True, show_progress_bar=False)
+        vecs = model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return _normalise(vecs)
 
 
@@ -167,9 +166,7 @@ class EmbeddingCache:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vec (embedder TEXT, key TEXT, v BLOB, PRIMARY KEY (embedder, key))"
-        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (embedder TEXT, key TEXT, v BLOB, PRIMARY KEY (embedder, key))")
         self.hits = 0
         self.misses = 0
 

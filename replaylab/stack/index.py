@@ -100,8 +100,16 @@ class Snapshot:
         return [(self.manifest.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
 
-def build_snapshot(*, root: Path, embedder: str, chunking: ChunkingSpec, kind: IndexKind,
-                   chunks: Sequence[Chunk], vectors: Vectors, as_of: date | None) -> Snapshot:
+def build_snapshot(
+    *,
+    root: Path,
+    embedder: str,
+    chunking: ChunkingSpec,
+    kind: IndexKind,
+    chunks: Sequence[Chunk],
+    vectors: Vectors,
+    as_of: date | None,
+) -> Snapshot:
     """Build (or reuse) the snapshot of these chunks and vectors under `root`."""
     sid = snapshot_id(embedder=embedder, chunking=chunking, kind=kind, chunks=chunks)
     final = root / sid
@@ -112,9 +120,16 @@ def build_snapshot(*, root: Path, embedder: str, chunking: ChunkingSpec, kind: I
     index = _faiss_index(np.ascontiguousarray(vectors, dtype=np.float32), kind)
     blob = faiss.serialize_index(index).tobytes()
     manifest = Manifest(
-        snapshot_id=sid, embedder=embedder, dim=int(vectors.shape[1]), kind=kind, chunking=chunking,
-        as_of=as_of, corpus_newest=max((c.ingested_at for c in chunks), default=None),
-        built_at=datetime.now(timezone.utc), checksum=hashlib.sha256(blob).hexdigest(), chunks=list(chunks),
+        snapshot_id=sid,
+        embedder=embedder,
+        dim=int(vectors.shape[1]),
+        kind=kind,
+        chunking=chunking,
+        as_of=as_of,
+        corpus_newest=max((c.ingested_at for c in chunks), default=None),
+        built_at=datetime.now(timezone.utc),
+        checksum=hashlib.sha256(blob).hexdigest(),
+        chunks=list(chunks),
     )
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{sid}.", dir=root))

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from replaylab.config import CorpusSpec, IndexSpec, RunConfig
 from replaylab.errors import ConfigError, ReplayFailed, ReplaylabError
 from replaylab.files import canonical_json
-from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
+from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.stack import assembler
 from replaylab.stack.chunker import Chunk, chunk_corpus
 from replaylab.stack.corpus import Document, GoldenItem, load_corpus
@@ -27,6 +27,7 @@ from replaylab.stack.embedders import EmbeddingCache, get_embedder
 from replaylab.stack.index import Snapshot, build_snapshot, load_snapshot, snapshot_id
 from replaylab.stack.prompts import PromptRegistry
 from replaylab.trace import (
+    ChatMessage,
     GenerationSpan,
     Golden,
     ModelRuntime,
@@ -51,8 +52,14 @@ def corpus_snapshot_id(corpus: CorpusSpec, as_of: date | None) -> str:
 
 
 def golden_of(item: GoldenItem) -> Golden:
-    return Golden(qid=item.qid, answer=item.answer, aliases=list(item.aliases), doc_ids=list(item.doc_ids),
-                  false_premise=item.false_premise, expected_route=item.route)
+    return Golden(
+        qid=item.qid,
+        answer=item.answer,
+        aliases=list(item.aliases),
+        doc_ids=list(item.doc_ids),
+        false_premise=item.false_premise,
+        expected_route=item.route,
+    )
 
 
 def model_runtime(model_id: str, local: Mapping[str, str], generation: GenerationSpan) -> ModelRuntime:
@@ -61,10 +68,14 @@ def model_runtime(model_id: str, local: Mapping[str, str], generation: Generatio
     backend = local.get("backend", "")
     if remote.get("backend"):
         backend = f"{backend} -> {remote['backend']}" if backend else remote["backend"]
-    return ModelRuntime(requested=model_id, returned=generation.model_returned, backend=backend,
-                        quantization=remote.get("quantization") or local.get("quantization", ""),
-                        file_sha256=remote.get("file_sha256") or local.get("file_sha256", ""),
-                        system_fingerprint=remote.get("system_fingerprint", ""))
+    return ModelRuntime(
+        requested=model_id,
+        returned=generation.model_returned,
+        backend=backend,
+        quantization=remote.get("quantization") or local.get("quantization", ""),
+        file_sha256=remote.get("file_sha256") or local.get("file_sha256", ""),
+        system_fingerprint=remote.get("system_fingerprint", ""),
+    )
 
 
 class Stack:
@@ -119,8 +130,15 @@ class Stack:
         else:
             embedder = get_embedder(index.embedder)
             vectors = self.cache.encode(embedder, [c.embed_text() for c in chunks])
-            snap = build_snapshot(root=self.ws.snapshots, embedder=index.embedder, chunking=index.chunking,
-                                  kind=index.kind, chunks=chunks, vectors=vectors, as_of=index.as_of)
+            snap = build_snapshot(
+                root=self.ws.snapshots,
+                embedder=index.embedder,
+                chunking=index.chunking,
+                kind=index.kind,
+                chunks=chunks,
+                vectors=vectors,
+                as_of=index.as_of,
+            )
             self.stats["snapshot_builds"] += 1
         self._snapshots[key] = snap
         return snap
@@ -132,13 +150,20 @@ class Stack:
         qvec = self.cache.encode(embedder, [question])
         hits = snap.search(qvec, config.top_k)
         chunks = [
-            RetrievedChunk(chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, text=c.text, score=round(s, 6),
-                           source=c.source, ingested_at=c.ingested_at, rank=i)
+            RetrievedChunk(
+                chunk_id=c.chunk_id,
+                doc_id=c.doc_id,
+                title=c.title,
+                text=c.text,
+                score=round(s, 6),
+                source=c.source,
+                ingested_at=c.ingested_at,
+                rank=i,
+            )
             for i, (c, s) in enumerate(hits, 1)
             if config.min_score is None or s >= config.min_score
         ]
-        return RetrievalSpan(query=question, top_k=config.top_k, embedder=config.embedder,
-                             index_snapshot=snap.id, chunks=chunks)
+        return RetrievalSpan(query=question, top_k=config.top_k, embedder=config.embedder, index_snapshot=snap.id, chunks=chunks)
 
     def held_context(self, question: str, config: RunConfig, recorded: Trace | None) -> RetrievalSpan:
         """The context held at `config.context` chunk ids, looked up in the recording then the index."""
@@ -156,17 +181,36 @@ class Stack:
                 out.append(known[cid].model_copy(update={"rank": rank}))
             elif cid in by_id:
                 c = by_id[cid]
-                out.append(RetrievedChunk(chunk_id=cid, doc_id=c.doc_id, title=c.title, text=c.text, score=0.0,
-                                          source=c.source, ingested_at=c.ingested_at, rank=rank))
+                out.append(
+                    RetrievedChunk(
+                        chunk_id=cid,
+                        doc_id=c.doc_id,
+                        title=c.title,
+                        text=c.text,
+                        score=0.0,
+                        source=c.source,
+                        ingested_at=c.ingested_at,
+                        rank=rank,
+                    )
+                )
             else:
                 raise ConfigError(f"Held context names chunk {cid!r}, which is neither in the trace nor in index {snap.id}")
-        return RetrievalSpan(query=question, top_k=len(out), embedder=config.embedder, index_snapshot=snap.id,
-                             chunks=out, held=True)
+        return RetrievalSpan(
+            query=question, top_k=len(out), embedder=config.embedder, index_snapshot=snap.id, chunks=out, held=True
+        )
 
     # ---- one request ------------------------------------------------------------------
-    def run(self, question: str, config: RunConfig, *, golden: Golden | None = None,
-            recorded: Trace | None = None, holds: Collection[Stage] = (), session_id: str | None = None,
-            tags: Mapping[str, str] | None = None) -> Trace:
+    def run(
+        self,
+        question: str,
+        config: RunConfig,
+        *,
+        golden: Golden | None = None,
+        recorded: Trace | None = None,
+        holds: Collection[Stage] = (),
+        session_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Trace:
         """Run one request through the stack and return its trace."""
         holds = set(holds)
         if holds and recorded is None:
@@ -178,13 +222,22 @@ class Stack:
             routing = recorded.routing
             model_id = recorded.generation.model_requested if recorded.generation else config.model
         elif config.router is not None:
-            from replaylab.agents.router import route  # the routing layer (agents package)
+            from replaylab.stack.router import route  # the routing layer (agents package)
 
             decision = route(self, question, config)
             routing = decision.span
             if decision.answer is not None:  # a tool answered: no retrieval, no generation
-                return self._tool_trace(question, config, pv.id, routing, decision.answer, golden=golden,
-                                        recorded=recorded, session_id=session_id, tags=tags)
+                return self._tool_trace(
+                    question,
+                    config,
+                    pv.id,
+                    routing,
+                    decision.answer,
+                    golden=golden,
+                    recorded=recorded,
+                    session_id=session_id,
+                    tags=tags,
+                )
             model_id = decision.model or config.model
         if "retrieval" in holds and recorded is not None and recorded.retrieval is not None:
             retrieval = recorded.retrieval.model_copy(update={"held": True})
@@ -195,12 +248,17 @@ class Stack:
         if "prompt" in holds and recorded is not None and recorded.prompt is not None:
             prompt = recorded.prompt
         else:
-            packed = assembler.assemble(retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer,
-                                        budget=config.context_budget)
-            prompt = PromptSpan(template=pv.template, version=pv.version,
-                                messages=assembler.render(pv, question=question, chunks=packed.chunks),
-                                context_chunk_ids=[c.chunk_id for c in packed.chunks], context_tokens=packed.tokens,
-                                dropped_chunk_ids=[c.chunk_id for c in packed.dropped])
+            packed = assembler.assemble(
+                retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer, budget=config.context_budget
+            )
+            prompt = PromptSpan(
+                template=pv.template,
+                version=pv.version,
+                messages=assembler.render(pv, question=question, chunks=packed.chunks),
+                context_chunk_ids=[c.chunk_id for c in packed.chunks],
+                context_tokens=packed.tokens,
+                dropped_chunk_ids=[c.chunk_id for c in packed.dropped],
+            )
         served = self.provider_overrides.get(model_id, model_id)
         generator = get_generator(served)
         if "generation" in holds and recorded is not None and recorded.generation is not None:
@@ -212,36 +270,71 @@ class Stack:
         tid = hashlib.sha256(f"{question}|{effective.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
         corpus_id = corpus_snapshot_id(config.corpus, config.index.as_of)
         return Trace(
-            trace_id=f"tr-{tid}", created_at=created, question=question, session_id=session_id, config=effective,
+            trace_id=f"tr-{tid}",
+            created_at=created,
+            question=question,
+            session_id=session_id,
+            config=effective,
             versions=VersionSnapshot(
-                ppv=pv.id, index_snapshot=retrieval.index_snapshot, embedder=config.embedder,
+                ppv=pv.id,
+                index_snapshot=retrieval.index_snapshot,
+                embedder=config.embedder,
                 corpus_snapshot=corpus_id,
                 mrv=model_runtime(model_id, {"backend": type(generator).__name__, **generator.runtime}, generation),
                 tav=config.tools or "none",
             ),
-            routing=routing, retrieval=retrieval, prompt=prompt, generation=generation,
+            routing=routing,
+            retrieval=retrieval,
+            prompt=prompt,
+            generation=generation,
             golden=golden if golden is not None else (recorded.golden if recorded else None),
             tags=dict(tags or {}),
         )
 
-    def _tool_trace(self, question: str, config: RunConfig, ppv: str, routing: RoutingSpan, answer: str, *,
-                    golden: Golden | None, recorded: Trace | None, session_id: str | None,
-                    tags: Mapping[str, str] | None) -> Trace:
+    def _tool_trace(
+        self,
+        question: str,
+        config: RunConfig,
+        ppv: str,
+        routing: RoutingSpan,
+        answer: str,
+        *,
+        golden: Golden | None,
+        recorded: Trace | None,
+        session_id: str | None,
+        tags: Mapping[str, str] | None,
+    ) -> Trace:
         """The trace of a request a tool answered directly (no retrieval, no generation)."""
         created = self.clock()
         tid = hashlib.sha256(f"{question}|{config.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
         tool = f"tool:{routing.handler}"
         index = self.snapshot(config.corpus, config.index).id
         return Trace(
-            trace_id=f"tr-{tid}", created_at=created, question=question, session_id=session_id, config=config,
-            versions=VersionSnapshot(ppv=ppv, index_snapshot=index, embedder=config.embedder,
-                                     corpus_snapshot=corpus_snapshot_id(config.corpus, config.index.as_of),
-                                     mrv=ModelRuntime(requested=tool, returned=tool, backend="tool"),
-                                     tav=config.tools or "none"),
+            trace_id=f"tr-{tid}",
+            created_at=created,
+            question=question,
+            session_id=session_id,
+            config=config,
+            versions=VersionSnapshot(
+                ppv=ppv,
+                index_snapshot=index,
+                embedder=config.embedder,
+                corpus_snapshot=corpus_snapshot_id(config.corpus, config.index.as_of),
+                mrv=ModelRuntime(requested=tool, returned=tool, backend="tool"),
+                tav=config.tools or "none",
+            ),
             routing=routing,
-            generation=GenerationSpan(model_requested=tool, model_returned=tool, sampling=config.sampling, output=answer,
-                                      prompt_tokens=0, completion_tokens=0, latency_ms=0.0),
-            golden=golden if golden is not None else (recorded.golden if recorded else None), tags=dict(tags or {}),
+            generation=GenerationSpan(
+                model_requested=tool,
+                model_returned=tool,
+                sampling=config.sampling,
+                output=answer,
+                prompt_tokens=0,
+                completion_tokens=0,
+                latency_ms=0.0,
+            ),
+            golden=golden if golden is not None else (recorded.golden if recorded else None),
+            tags=dict(tags or {}),
         )
 
     def _generate(self, model_id: str, config: RunConfig, messages: list[ChatMessage]) -> GenerationSpan:
@@ -255,16 +348,21 @@ class Stack:
         except Exception as exc:  # a model backend's own failure: the replay is unresolved
             raise ReplayFailed(f"Model {model_id} failed: {type(exc).__name__}: {exc}") from exc
         latency = (time.perf_counter() - start) * 1000
-        return GenerationSpan(model_requested=model_id, model_returned=result.model_returned,
-                              sampling=config.sampling, output=result.output, prompt_tokens=result.prompt_tokens,
-                              completion_tokens=result.completion_tokens, latency_ms=round(latency, 2),
-                              cassette=result.cassette, runtime=result.runtime)
+        return GenerationSpan(
+            model_requested=model_id,
+            model_returned=result.model_returned,
+            sampling=config.sampling,
+            output=result.output,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            latency_ms=round(latency, 2),
+            cassette=result.cassette,
+            runtime=result.runtime,
+        )
 
-    def replay(self, trace: Trace, *, overrides: Mapping[str, Any] | None = None,
-               holds: Collection[Stage] = ()) -> Trace:
+    def replay(self, trace: Trace, *, overrides: Mapping[str, Any] | None = None, holds: Collection[Stage] = ()) -> Trace:
         """Re-run `trace` with variables set to new values and stages held at their recordings."""
         from replaylab.variables import apply_values
 
         config = apply_values(trace.config, dict(overrides or {}))
-        return self.run(trace.question, config, recorded=trace, holds=holds, session_id=trace.session_id,
-                        tags=trace.tags)
+        return self.run(trace.question, config, recorded=trace, holds=holds, session_id=trace.session_id, tags=trace.tags)

@@ -119,9 +119,14 @@ class PromptRegistry:
         if "{context}" not in user or "{question}" not in user:
             raise ConfigError("A prompt's user template must contain {context} and {question}")
         existing = self.versions(template) if (self.root / template).exists() else []
-        pv = PromptVersion(template=template, version=(existing[-1].version + 1) if existing else 1,
-                           system=system, user=user, note=note,
-                           created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        pv = PromptVersion(
+            template=template,
+            version=(existing[-1].version + 1) if existing else 1,
+            system=system,
+            user=user,
+            note=note,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
         atomic_write_text(self.root / template / f"{pv.version}.json", pv.model_dump_json(indent=2))
         return pv
 
@@ -131,10 +136,14 @@ class PromptRegistry:
         labels = self.labels()
         previous = labels.get(template, {}).get(label)
         labels.setdefault(template, {})[label] = version
-        move = LabelMove(template=template, label=label, version=version, previous=previous,
-                         at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        atomic_write_json(self.root / "label-history.json",
-                          [m.model_dump() for m in [*self.history(), move]])
+        move = LabelMove(
+            template=template,
+            label=label,
+            version=version,
+            previous=previous,
+            at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        atomic_write_json(self.root / "label-history.json", [m.model_dump() for m in [*self.history(), move]])
         atomic_write_json(self.root / "labels.json", labels)
         return move
 

@@ -54,8 +54,10 @@ def shortest_path(incident: Incident) -> str:
     key = incident.key
     ref = _first_failing_ref(incident)
     swaps = " ".join(f"{v}={json.dumps(key.good_values.get(v), separators=(',', ':'))}" for v in key.variables[:1])
-    return (f"`eval {ref}` → `show {ref}` → `replay {ref} {swaps}` → "
-            f"`submit layer={key.layer} variable={','.join(key.variables)} rollback={_rollback_text(incident)}`")
+    return (
+        f"`eval {ref}` → `show {ref}` → `replay {ref} {swaps}` → "
+        f"`submit layer={key.layer} variable={','.join(key.variables)} rollback={_rollback_text(incident)}`"
+    )
 
 
 def data_hints(incident: Incident) -> list[str]:
@@ -81,11 +83,15 @@ def _signal_lines(incident: Incident) -> list[str]:
     silent = [d for d in incident.detections if not d.get("fired")]
     if not t.earliest_signal and fired:
         names = ", ".join(str(d["detector"]) for d in fired)
-        lines.append(f"Earliest signal: the first window under the fault already fired {names}; an alert on any of "
-                     "them pages before users complain.")
+        lines.append(
+            f"Earliest signal: the first window under the fault already fired {names}; an alert on any of "
+            "them pages before users complain."
+        )
     if fired:
-        lines.append("Detectors that fired on this window: " + "; ".join(
-            f"{d['detector']} ({d.get('reason') or d.get('summary') or 'fired'})" for d in fired))
+        lines.append(
+            "Detectors that fired on this window: "
+            + "; ".join(f"{d['detector']} ({d.get('reason') or d.get('summary') or 'fired'})" for d in fired)
+        )
     else:
         lines.append("No detector fired on this window: the dashboards were blind to it.")
     if silent:
@@ -115,19 +121,27 @@ def _faster(incident: Incident, actions: Sequence[Action], card: ScoreCard, rule
     replays = [a for a in actions if a.command == "replay"]
     first_look = next((a.at_s for a in actions if a.command in _LOOK), None)
     if replays and (first_look is None or replays[0].at_s < first_look):
-        out.append(f"You swapped {replays[0].variable} before looking at a trace: trace it, classify the layer, "
-                   "evaluate, and only then simulate.")
+        out.append(
+            f"You swapped {replays[0].variable} before looking at a trace: trace it, classify the layer, "
+            "evaluate, and only then simulate."
+        )
     wrong = [a for a in replays if a.layer != key.layer]
     if wrong:
-        out.append(f"{len(wrong)} of your {len(replays)} replays swapped variables outside the {key.layer} layer "
-                   f"({', '.join(sorted({str(a.variable) for a in wrong}))}): classify first, then swap inside the layer.")
+        out.append(
+            f"{len(wrong)} of your {len(replays)} replays swapped variables outside the {key.layer} layer "
+            f"({', '.join(sorted({str(a.variable) for a in wrong}))}): classify first, then swap inside the layer."
+        )
     proof = next((a for a in replays if a.variable in key.variables and a.passed), None)
     if proof is None:
-        out.append(f"The replay that proves it was never run: `replay {_first_failing_ref(incident)} "
-                   f"{key.variables[0]}={json.dumps(key.good_values.get(key.variables[0]))}`.")
+        out.append(
+            f"The replay that proves it was never run: `replay {_first_failing_ref(incident)} "
+            f"{key.variables[0]}={json.dumps(key.good_values.get(key.variables[0]))}`."
+        )
     elif card.elapsed_s - proof.at_s > 120:
-        out.append(f"Your replay at {mmss(proof.at_s)} ({proof.variable}={proof.value}) already proved the cause; "
-                   f"you submitted {mmss(card.elapsed_s - proof.at_s)} later.")
+        out.append(
+            f"Your replay at {mmss(proof.at_s)} ({proof.variable}={proof.value}) already proved the cause; "
+            f"you submitted {mmss(card.elapsed_s - proof.at_s)} later."
+        )
     if card.hints_used:
         out.append(f"{card.hints_used} hint(s) cost {card.hints_used * rules.hint_cost} points.")
     if card.sandbox_runs > rules.free_runs:
@@ -139,8 +153,9 @@ def _faster(incident: Incident, actions: Sequence[Action], card: ScoreCard, rule
     return out
 
 
-def build_debrief(incident: Incident, *, actions: Sequence[Action], card: ScoreCard, submission: Submission | None,
-                  rules: ScoringRules) -> list[str]:
+def build_debrief(
+    incident: Incident, *, actions: Sequence[Action], card: ScoreCard, submission: Submission | None, rules: ScoringRules
+) -> list[str]:
     """The debrief lines, from the scenario's teaching material and what actually happened."""
     sc, inj, key = incident.scenario, incident.injection, incident.key
     failing = incident.failing()
@@ -156,8 +171,10 @@ def build_debrief(incident: Incident, *, actions: Sequence[Action], card: ScoreC
         *_signal_lines(incident),
     ]
     if submission is not None:
-        lines.append(f"You submitted: layer={submission.layer} variable={','.join(submission.variables) or '–'} "
-                     f"rollback={submission.rollback or '–'}.")
+        lines.append(
+            f"You submitted: layer={submission.layer} variable={','.join(submission.variables) or '–'} "
+            f"rollback={submission.rollback or '–'}."
+        )
     lines.append(_path_line(actions))
     lines += [f"Faster: {x}" for x in _faster(incident, actions, card, rules)]
     lines.append(f"Shortest path: {shortest_path(incident)}.")

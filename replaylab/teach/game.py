@@ -89,12 +89,18 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-
 class GameSession:
     """One trainee's session over an open incident."""
 
-    def __init__(self, incident: Incident, *, stack: Stack, clock: Clock | None = None,
-                 rules: ScoringRules | None = None, trainee: str = "trainee") -> None:
+    def __init__(
+        self,
+        incident: Incident,
+        *,
+        stack: Stack,
+        clock: Clock | None = None,
+        rules: ScoringRules | None = None,
+        trainee: str = "trainee",
+    ) -> None:
         self.incident = incident
         self.stack = stack
         self.clock = clock or _utcnow
@@ -130,11 +136,16 @@ class GameSession:
         t = self.incident.scenario.teaching
         r = Reply().say(f"PAGE  {self.started:%Y-%m-%d %H:%M} UTC", "alert").say(t.first_seen.strip(), "alert")
         r.say(f"Dashboards: {t.dashboards}", "dim")
-        r.say(f"{len(self.incident.window)} requests were recorded in the fault window; you have a sample of "
-              f"{len(self.incident.shown)}. Type `traces` to start, `help` for the commands.")
-        r.say(f"Scoring: layer {self.rules.layer}, variable {self.rules.variable}, rollback {self.rules.rollback}; "
-              f"a hint costs {self.rules.hint_cost}; {self.rules.free_runs} sandbox runs free; par "
-              f"{self.rules.par_minutes:g} min.", "dim")
+        r.say(
+            f"{len(self.incident.window)} requests were recorded in the fault window; you have a sample of "
+            f"{len(self.incident.shown)}. Type `traces` to start, `help` for the commands."
+        )
+        r.say(
+            f"Scoring: layer {self.rules.layer}, variable {self.rules.variable}, rollback {self.rules.rollback}; "
+            f"a hint costs {self.rules.hint_cost}; {self.rules.free_runs} sandbox runs free; par "
+            f"{self.rules.par_minutes:g} min.",
+            "dim",
+        )
         return r
 
     def handle(self, line: str) -> Reply:
@@ -150,8 +161,9 @@ class GameSession:
             verb = verb.lower()
             handler = getattr(self, f"_cmd_{verb}", None)
             if handler is None:
-                reply = Reply(error=True).say(f"Unknown command {verb!r}. Commands: {', '.join(c.split()[0] for c in COMMANDS)}",
-                                              "bad")
+                reply = Reply(error=True).say(
+                    f"Unknown command {verb!r}. Commands: {', '.join(c.split()[0] for c in COMMANDS)}", "bad"
+                )
             else:
                 try:
                     reply = handler(rest.strip())
@@ -166,11 +178,22 @@ class GameSession:
             self._end(None, "quit")
         assert self.card is not None and self.status is not None
         return SessionRecord(
-            scenario=self.incident.scenario.name, title=self.incident.scenario.title, trainee=self.trainee,
-            started_at=self.started, ended_at=self.started + timedelta(seconds=self.card.elapsed_s), status=self.status,
-            opening=self._opening.text(), transcript=self.transcript, submission=self.submission,
-            rollback_check=self.rollback_check, score=self.card, debrief=self.debrief, answer=self.incident.key,
-            shown_trace_ids=[t.trace_id for t in self.incident.shown], fired_detectors=self.incident.fired)
+            scenario=self.incident.scenario.name,
+            title=self.incident.scenario.title,
+            trainee=self.trainee,
+            started_at=self.started,
+            ended_at=self.started + timedelta(seconds=self.card.elapsed_s),
+            status=self.status,
+            opening=self._opening.text(),
+            transcript=self.transcript,
+            submission=self.submission,
+            rollback_check=self.rollback_check,
+            score=self.card,
+            debrief=self.debrief,
+            answer=self.incident.key,
+            shown_trace_ids=[t.trace_id for t in self.incident.shown],
+            fired_detectors=self.incident.fired,
+        )
 
     # ---- references -----------------------------------------------------------------
     def _resolve(self, ref: str) -> tuple[str, Trace]:
@@ -186,8 +209,11 @@ class GameSession:
             hits += [(k, t) for k, t in self.replays.items() if t.trace_id.startswith(ref)]
             if len(hits) == 1:
                 return hits[0]
-        raise _Usage(f"No trace {ref!r}. Valid: 1..{len(self.incident.shown)}"
-                     + (f", {', '.join(self.replays)}" if self.replays else "") + " or a trace id")
+        raise _Usage(
+            f"No trace {ref!r}. Valid: 1..{len(self.incident.shown)}"
+            + (f", {', '.join(self.replays)}" if self.replays else "")
+            + " or a trace id"
+        )
 
     def _note(self, command: str, ref: str | None = None, **kw: Any) -> None:
         if command in SANDBOX_COMMANDS:
@@ -206,9 +232,11 @@ class GameSession:
             rows.append([f"#{i}", t.trace_id, t.question, out, latency])
         reply = Reply().grid(["ref", "trace", "question", "output", "ms"], rows, title="fault-window sample")
         if self.replays:
-            reply.grid(["ref", "trace", "question", "output", ""],
-                       [[k, t.trace_id, t.question, t.generation.output if t.generation else "", ""]
-                        for k, t in self.replays.items()], title="your replays")
+            reply.grid(
+                ["ref", "trace", "question", "output", ""],
+                [[k, t.trace_id, t.question, t.generation.output if t.generation else "", ""] for k, t in self.replays.items()],
+                title="your replays",
+            )
         self._note("traces")
         return reply
 
@@ -226,7 +254,7 @@ class GameSession:
         return eval_view(label, report)
 
     def _cmd_diagnose(self, rest: str) -> Reply:
-        from replaylab.diagnose import diagnose
+        from replaylab.diagnosis.tree import diagnose
 
         label, trace = self._resolve(rest)
         with sandbox_pins(self.stack):
@@ -235,7 +263,7 @@ class GameSession:
         return diagnosis_view(label, d)
 
     def _cmd_counterfactuals(self, rest: str) -> Reply:
-        from replaylab.counterfactuals import counterfactuals
+        from replaylab.diagnosis.counterfactuals import counterfactuals
 
         label, trace = self._resolve(rest)
         with sandbox_pins(self.stack):
@@ -253,8 +281,10 @@ class GameSession:
         if len(parts) < 2:
             raise _Usage("Usage: replay ID VAR=VALUE (one variable; `help` lists the commands)")
         if len(parts) > 2:
-            raise _Usage("One variable at a time: the swap that fixes the failure names the cause. "
-                         f"You gave {len(parts) - 1}: {' '.join(parts[1:])}")
+            raise _Usage(
+                "One variable at a time: the swap that fixes the failure names the cause. "
+                f"You gave {len(parts) - 1}: {' '.join(parts[1:])}"
+            )
         label, trace = self._resolve(parts[0])
         name, value = parse_assignment(parts[1], trace.config)
         with sandbox_pins(self.stack):
@@ -263,8 +293,18 @@ class GameSession:
         self.replays[ref] = new
         before, after = evaluate(trace), evaluate(new)
         self._note("replay", label, variable=name, layer=layer_of(name), passed=after.passed, value=json.dumps(value))
-        return replay_view(ref, label, trace, new, before, after, assignment=f"{name}={json.dumps(value)}",
-                           layer=layer_of(name), runs=self.sandbox_runs, free=self.rules.free_runs)
+        return replay_view(
+            ref,
+            label,
+            trace,
+            new,
+            before,
+            after,
+            assignment=f"{name}={json.dumps(value)}",
+            layer=layer_of(name),
+            runs=self.sandbox_runs,
+            free=self.rules.free_runs,
+        )
 
     def _cmd_hint(self, rest: str) -> Reply:
         if self.hints_used >= len(self._hints):
@@ -287,7 +327,7 @@ class GameSession:
     # ---- the end --------------------------------------------------------------------
     def _check_rollback(self, spec: str) -> RollbackCheck:
         """Replay the incident's failing sample with the rollback applied (see scoring)."""
-        from replaylab.traffic import passes
+        from replaylab.evals.golden_traffic import passes
 
         inc = self.incident
         failing = inc.failing(inc.shown) or inc.failing()
@@ -301,29 +341,45 @@ class GameSession:
         need = inc.scenario.steady_state.min_pass_rate
         what = f"{name}={json.dumps(value)} restores {restored}/{len(failing)} failing requests in the sandbox"
         if not ok_layer:
-            return RollbackCheck(variable=name, value=value, restored=restored, tried=len(failing), ok=False,
-                                 why=f"{what}, but {why_not}")
+            return RollbackCheck(
+                variable=name, value=value, restored=restored, tried=len(failing), ok=False, why=f"{what}, but {why_not}"
+            )
         ok = rate >= need
-        return RollbackCheck(variable=name, value=value, restored=restored, tried=len(failing), ok=ok,
-                             why=f"{what} ({rate:.0%}; the steady state needs {need:.0%})")
+        return RollbackCheck(
+            variable=name,
+            value=value,
+            restored=restored,
+            tried=len(failing),
+            ok=ok,
+            why=f"{what} ({rate:.0%}; the steady state needs {need:.0%})",
+        )
 
     def _end(self, sub: Submission | None, status: Literal["submitted", "quit"], check: RollbackCheck | None = None) -> None:
         self.status = status
         self.submission = sub
         self.rollback_check = check
         key = self.incident.key
-        self.card = score(sub, key_layer=key.layer, key_variables=key.variables, rollback=check,
-                          hints_used=self.hints_used, sandbox_runs=self.sandbox_runs, elapsed_s=self.elapsed(),
-                          rules=self.rules)
-        self.debrief = build_debrief(self.incident, actions=self.actions, card=self.card, submission=sub,
-                                     rules=self.rules)
+        self.card = score(
+            sub,
+            key_layer=key.layer,
+            key_variables=key.variables,
+            rollback=check,
+            hints_used=self.hints_used,
+            sandbox_runs=self.sandbox_runs,
+            elapsed_s=self.elapsed(),
+            rules=self.rules,
+        )
+        self.debrief = build_debrief(self.incident, actions=self.actions, card=self.card, submission=sub, rules=self.rules)
 
     def _final(self, reply: Reply) -> Reply:
         card = self.card
         assert card is not None
         reply.ended = True
-        reply.grid(["", "points", "why"], [[ln.item, f"{ln.points:+d}", ln.why] for ln in card.lines],
-                   title=f"SCORE {card.total}/{card.max_points} in {mmss(card.elapsed_s)} — {card.rating}")
+        reply.grid(
+            ["", "points", "why"],
+            [[ln.item, f"{ln.points:+d}", ln.why] for ln in card.lines],
+            title=f"SCORE {card.total}/{card.max_points} in {mmss(card.elapsed_s)} — {card.rating}",
+        )
         reply.say("DEBRIEF", "title")
         for line in self.debrief:
             reply.say(line)

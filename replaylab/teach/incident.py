@@ -18,11 +18,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from replaylab.config import RunConfig
-from replaylab.deployment import Deployment
 from replaylab.detectors import run_detectors
 from replaylab.errors import ScenarioError
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
 from replaylab.variables import read_values
@@ -96,7 +96,7 @@ def sandbox_pins(stack: Stack) -> Iterator[Stack]:
 def _sample(window: list[Trace], verdicts: dict[str, bool], affected: set[str], size: int, seed: int) -> list[Trace]:
     failing = [t for t in window if not verdicts[t.trace_id]]
     # the requests the fault was meant to break first: they are what users complain about
-    failing.sort(key=lambda t: (t.golden is None or t.golden.qid not in affected))
+    failing.sort(key=lambda t: t.golden is None or t.golden.qid not in affected)
     passing = [t for t in window if verdicts[t.trace_id]]
     n_fail = min(len(failing), max(1, (size * 3 + 4) // 5))
     chosen = failing[:n_fail] + passing[: max(0, size - n_fail)]
@@ -107,26 +107,38 @@ def _sample(window: list[Trace], verdicts: dict[str, bool], affected: set[str], 
 def _answer_key(scenario: Scenario, injection: Any) -> AnswerKey:
     variables = sorted(scenario.expect.bisect or injection.variables)
     good = read_values(injection.before.config)
-    return AnswerKey(layer=scenario.expect.layer or injection.layer, variables=variables,
-                     good_values={v: good.get(v) for v in variables}, rollback_steps=list(injection.rollback_steps))
-
-
+    return AnswerKey(
+        layer=scenario.expect.layer or injection.layer,
+        variables=variables,
+        good_values={v: good.get(v) for v in variables},
+        rollback_steps=list(injection.rollback_steps),
+    )
 
 
 @contextmanager
-def open_incident(scenario: Scenario, *, stack: Stack, base: RunConfig, sample: int = 8, seed: int = 0,
-                  max_affected: int = 24, golden: list[GoldenItem] | None = None,
-                  progress: Progress | None = None) -> Iterator[Incident]:
+def open_incident(
+    scenario: Scenario,
+    *,
+    stack: Stack,
+    base: RunConfig,
+    sample: int = 8,
+    seed: int = 0,
+    max_affected: int = 24,
+    golden: list[GoldenItem] | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Incident]:
     """Inject the scenario's fault, record the fault window, yield the incident, roll back.
 
     The window is the scenario's traffic plus up to `max_affected` of the questions the fault
     breaks (a game day needs a realistic mix, not every broken question)."""
-    from replaylab.drill import select_traffic
-    from replaylab.traffic import passes, run_traffic
+    from replaylab.drills.fault import select_traffic
+    from replaylab.evals.golden_traffic import passes, run_traffic
 
     if scenario.runner != "fault":
-        raise ScenarioError(f"Scenario {scenario.name} runs the {scenario.runner!r} simulation, not a fault injection: "
-                            "it cannot be played as a game day")
+        raise ScenarioError(
+            f"Scenario {scenario.name} runs the {scenario.runner!r} simulation, not a fault injection: "
+            "it cannot be played as a game day"
+        )
     say = progress or (lambda _msg: None)
     golden = golden if golden is not None else load_golden()
     by_id = {g.qid: g for g in golden}
@@ -137,8 +149,9 @@ def open_incident(scenario: Scenario, *, stack: Stack, base: RunConfig, sample: 
     injection = fault.inject(before, stack=stack, golden=golden)
     try:
         affected = [by_id[q] for q in injection.affected_qids if q in by_id]
-        extra = random.Random(seed).sample(affected, min(max_affected, len(affected))) \
-            if scenario.traffic.include_affected else []
+        extra = (
+            random.Random(seed).sample(affected, min(max_affected, len(affected))) if scenario.traffic.include_affected else []
+        )
         window_items = traffic + [g for g in extra if g not in traffic]
         say(f"serving {len(window_items)} requests before the fault")
         baseline = run_traffic(stack, injection.before, window_items, tags={"window": "before"})
@@ -146,13 +159,24 @@ def open_incident(scenario: Scenario, *, stack: Stack, base: RunConfig, sample: 
         window = run_traffic(stack, injection.after, window_items, tags={"window": "incident"})
         verdicts = {t.trace_id: passes(t) for t in [*baseline, *window]}
         if all(verdicts[t.trace_id] for t in window):
-            raise ScenarioError(f"Scenario {scenario.name}: no request fails under the fault "
-                                f"({'; '.join(injection.notes)}); there is no incident to teach")
+            raise ScenarioError(
+                f"Scenario {scenario.name}: no request fails under the fault "
+                f"({'; '.join(injection.notes)}); there is no incident to teach"
+            )
         say("running the detectors")
         detections, fired = run_detectors(window, baseline, stack=stack)
         shown = _sample(window, verdicts, set(injection.affected_qids), sample, seed)
-        yield Incident(scenario=scenario, fault=fault, injection=injection, window=window, baseline=baseline,
-                       shown=shown, verdicts=verdicts, key=_answer_key(scenario, injection), detections=detections,
-                       fired=fired)
+        yield Incident(
+            scenario=scenario,
+            fault=fault,
+            injection=injection,
+            window=window,
+            baseline=baseline,
+            shown=shown,
+            verdicts=verdicts,
+            key=_answer_key(scenario, injection),
+            detections=detections,
+            fired=fired,
+        )
     finally:
         fault.rollback(injection, stack=stack)

@@ -85,10 +85,21 @@ class Scoreboard:
     def add(self, record: SessionRecord, *, mode: Literal["interactive", "script"] = "interactive") -> ScoreEntry:
         """Append a finished session."""
         s = record.score
-        entry = ScoreEntry(at=record.ended_at, trainee=record.trainee, scenario=record.scenario, score=s.total,
-                           max_points=s.max_points, layer_ok=s.layer_ok, variable_ok=s.variable_ok,
-                           rollback_ok=s.rollback_ok, hints=s.hints_used, sandbox_runs=s.sandbox_runs,
-                           elapsed_s=s.elapsed_s, status=record.status, mode=mode)
+        entry = ScoreEntry(
+            at=record.ended_at,
+            trainee=record.trainee,
+            scenario=record.scenario,
+            score=s.total,
+            max_points=s.max_points,
+            layer_ok=s.layer_ok,
+            variable_ok=s.variable_ok,
+            rollback_ok=s.rollback_ok,
+            hints=s.hints_used,
+            sandbox_runs=s.sandbox_runs,
+            elapsed_s=s.elapsed_s,
+            status=record.status,
+            mode=mode,
+        )
         with self._locked():
             data = self._read()
             data.sessions.append(entry)
@@ -104,8 +115,14 @@ class Scoreboard:
         by: dict[str, list[ScoreEntry]] = defaultdict(list)
         for e in self._read().sessions:
             by[e.trainee].append(e)
-        out = [Standing(trainee=name, sessions=len(es), best=max(e.score for e in es),
-                        mean=round(sum(e.score for e in es) / len(es), 1),
-                        scenarios=sorted({e.scenario for e in es if e.layer_ok and e.variable_ok and e.rollback_ok}))
-               for name, es in by.items()]
+        out = [
+            Standing(
+                trainee=name,
+                sessions=len(es),
+                best=max(e.score for e in es),
+                mean=round(sum(e.score for e in es) / len(es), 1),
+                scenarios=sorted({e.scenario for e in es if e.layer_ok and e.variable_ok and e.rollback_ok}),
+            )
+            for name, es in by.items()
+        ]
         return sorted(out, key=lambda s: (-s.best, -s.mean, s.trainee))

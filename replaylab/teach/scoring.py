@@ -33,8 +33,7 @@ from replaylab.config import RunConfig
 from replaylab.errors import ConfigError
 from replaylab.variables import LAYERS, get_variable, layer_of, parse_assignment
 
-__all__ = ["RollbackCheck", "ScoreCard", "ScoreLine", "ScoringRules", "Submission", "parse_rollback",
-           "parse_submission", "score"]
+__all__ = ["RollbackCheck", "ScoreCard", "ScoreLine", "ScoringRules", "Submission", "parse_rollback", "parse_submission", "score"]
 
 _LAYER_ALIASES = {"upstream": "upstream_data", "upstream-data": "upstream_data", "data": "upstream_data"}
 _PROMPT_ID = re.compile(r"^[A-Za-z0-9_.\-]+@\d+$")
@@ -116,8 +115,9 @@ def parse_submission(text: str) -> Submission:
         key, sep, value = tok.partition("=")
         key = key.strip().lower()
         if not sep or not value.strip():
-            raise ConfigError(f"Expected key=value, got {tok!r}. Example: submit layer=retrieval variable=embedder "
-                              "rollback=embedder")
+            raise ConfigError(
+                f"Expected key=value, got {tok!r}. Example: submit layer=retrieval variable=embedder rollback=embedder"
+            )
         if key == "layer":
             layer = _LAYER_ALIASES.get(value.strip().lower(), value.strip().lower())
             if layer not in LAYERS:
@@ -157,39 +157,74 @@ def _rating(total: int, max_points: int) -> str:
     return "shadow another rotation: the triage loop (trace, isolate, evaluate, simulate) is the way in"
 
 
-def score(sub: Submission | None, *, key_layer: str, key_variables: list[str], rollback: RollbackCheck | None,
-          hints_used: int, sandbox_runs: int, elapsed_s: float, rules: ScoringRules) -> ScoreCard:
+def score(
+    sub: Submission | None,
+    *,
+    key_layer: str,
+    key_variables: list[str],
+    rollback: RollbackCheck | None,
+    hints_used: int,
+    sandbox_runs: int,
+    elapsed_s: float,
+    rules: ScoringRules,
+) -> ScoreCard:
     """The score card of a session (a None submission is a session quit before submitting)."""
-    card = ScoreCard(total=0, max_points=rules.max_points, hints_used=hints_used, sandbox_runs=sandbox_runs,
-                     elapsed_s=round(elapsed_s, 1))
+    card = ScoreCard(
+        total=0, max_points=rules.max_points, hints_used=hints_used, sandbox_runs=sandbox_runs, elapsed_s=round(elapsed_s, 1)
+    )
     if sub is None:
         card.lines.append(ScoreLine(item="submission", points=0, why="the session ended without a submission"))
         card.rating = _rating(0, rules.max_points)
         return card
     card.layer_ok = sub.layer == key_layer
-    card.lines.append(ScoreLine(item="layer", points=rules.layer if card.layer_ok else 0,
-                                why=f"named {sub.layer}; the fault is in the {key_layer} layer"))
+    card.lines.append(
+        ScoreLine(
+            item="layer",
+            points=rules.layer if card.layer_ok else 0,
+            why=f"named {sub.layer}; the fault is in the {key_layer} layer",
+        )
+    )
     named, wanted = set(sub.variables), set(key_variables)
     card.variable_ok = bool(named) and named == wanted
     partial = bool(named & wanted) and not card.variable_ok
-    card.lines.append(ScoreLine(
-        item="variable", points=rules.variable if card.variable_ok else (rules.variable // 2 if partial else 0),
-        why=f"named {', '.join(sorted(named)) or 'none'}; the cause is {', '.join(sorted(wanted))}"
-            + (" (partly right)" if partial else "")))
+    card.lines.append(
+        ScoreLine(
+            item="variable",
+            points=rules.variable if card.variable_ok else (rules.variable // 2 if partial else 0),
+            why=f"named {', '.join(sorted(named)) or 'none'}; the cause is {', '.join(sorted(wanted))}"
+            + (" (partly right)" if partial else ""),
+        )
+    )
     card.rollback_ok = bool(rollback and rollback.ok)
-    card.lines.append(ScoreLine(item="rollback", points=rules.rollback if card.rollback_ok else 0,
-                                why=rollback.why if rollback else "no rollback named"))
+    card.lines.append(
+        ScoreLine(
+            item="rollback",
+            points=rules.rollback if card.rollback_ok else 0,
+            why=rollback.why if rollback else "no rollback named",
+        )
+    )
     if hints_used:
-        card.lines.append(ScoreLine(item="hints", points=-rules.hint_cost * hints_used,
-                                    why=f"{hints_used} hint(s) at {rules.hint_cost} each"))
+        card.lines.append(
+            ScoreLine(item="hints", points=-rules.hint_cost * hints_used, why=f"{hints_used} hint(s) at {rules.hint_cost} each")
+        )
     extra_runs = max(0, sandbox_runs - rules.free_runs)
     if extra_runs:
-        card.lines.append(ScoreLine(item="sandbox runs", points=-min(rules.max_run_penalty, extra_runs * rules.run_cost),
-                                    why=f"{sandbox_runs} runs, {rules.free_runs} free"))
+        card.lines.append(
+            ScoreLine(
+                item="sandbox runs",
+                points=-min(rules.max_run_penalty, extra_runs * rules.run_cost),
+                why=f"{sandbox_runs} runs, {rules.free_runs} free",
+            )
+        )
     over = elapsed_s / 60 - rules.par_minutes
     if over > 0:
-        card.lines.append(ScoreLine(item="time", points=-min(rules.max_time_penalty, math.ceil(over) * rules.minute_cost),
-                                    why=f"{elapsed_s / 60:.1f} min, par {rules.par_minutes:g} min"))
+        card.lines.append(
+            ScoreLine(
+                item="time",
+                points=-min(rules.max_time_penalty, math.ceil(over) * rules.minute_cost),
+                why=f"{elapsed_s / 60:.1f} min, par {rules.par_minutes:g} min",
+            )
+        )
     card.total = max(0, sum(line.points for line in card.lines))
     card.rating = _rating(card.total, rules.max_points)
     return card
@@ -200,6 +235,7 @@ def rollback_layer_ok(variable: str, key_layer: str) -> tuple[bool, str]:
     if variable == "context":
         return False, "holding the context is an oracle replay, not a rollback production can run"
     if layer_of(variable) != key_layer:
-        return False, (f"{variable} is a {layer_of(variable)} variable; the fault is in the {key_layer} layer, "
-                       "so this masks the symptom")
+        return False, (
+            f"{variable} is a {layer_of(variable)} variable; the fault is in the {key_layer} layer, so this masks the symptom"
+        )
     return True, ""

@@ -25,8 +25,9 @@ def read_script(path: Path) -> list[str]:
     return commands
 
 
-def run_script(session: GameSession, commands: Iterable[str],
-               on_reply: Callable[[str, Reply], None] | None = None) -> SessionRecord:
+def run_script(
+    session: GameSession, commands: Iterable[str], on_reply: Callable[[str, Reply], None] | None = None
+) -> SessionRecord:
     """Play `commands` in order until the session ends; a script that never submits quits."""
     for command in commands:
         if session.ended:

@@ -15,8 +15,7 @@ from replaylab.teach.game import SANDBOX_COMMANDS, GameSession, SessionRecord
 __all__ = ["PROMPT", "play", "render"]
 
 PROMPT = "on-call> "
-_STYLES = {"plain": "", "title": "bold", "alert": "bold red", "good": "green", "bad": "red", "dim": "dim",
-           "code": "cyan"}
+_STYLES = {"plain": "", "title": "bold", "alert": "bold red", "good": "green", "bad": "red", "dim": "dim", "code": "cyan"}
 
 
 def render(console: Console, reply: Reply) -> None:

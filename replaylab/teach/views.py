@@ -11,7 +11,6 @@ from replaylab.trace import Trace
 __all__ = ["counterfactual_view", "diagnosis_view", "eval_view", "replay_view", "trace_view", "versions_rows"]
 
 
-
 def versions_rows(trace: Trace) -> list[list[str]]:
     """The full version snapshot of a trace, one row per artifact."""
     v, c = trace.versions, trace.config
@@ -41,29 +40,39 @@ def trace_view(label: str, trace: Trace) -> Reply:
     r.grid(["artifact", "version"], versions_rows(trace), title="versions")
     if trace.routing.router or trace.routing.tool_calls:
         calls = "; ".join(f"{tc.tool}({json.dumps(tc.arguments)})" for tc in trace.routing.tool_calls) or "none"
-        r.say(f"routing: intent={trace.routing.intent} ({trace.routing.confidence:.2f}) handler={trace.routing.handler} "
-              f"tool calls: {calls}")
+        r.say(
+            f"routing: intent={trace.routing.intent} ({trace.routing.confidence:.2f}) handler={trace.routing.handler} "
+            f"tool calls: {calls}"
+        )
     if trace.retrieval is not None:
         placed = trace.prompt.context_chunk_ids if trace.prompt else []
         dropped = set(trace.prompt.dropped_chunk_ids) if trace.prompt else set()
         rows = []
         for ch in trace.retrieval.chunks:
-            where = (f"pos {placed.index(ch.chunk_id) + 1}/{len(placed)}" if ch.chunk_id in placed
-                     else "dropped" if ch.chunk_id in dropped else "–")
-            rows.append([str(ch.rank), ch.chunk_id, f"{ch.score:.3f}", ch.source, str(ch.ingested_at), where,
-                         clip(ch.title, 40)])
+            where = (
+                f"pos {placed.index(ch.chunk_id) + 1}/{len(placed)}"
+                if ch.chunk_id in placed
+                else "dropped"
+                if ch.chunk_id in dropped
+                else "–"
+            )
+            rows.append([str(ch.rank), ch.chunk_id, f"{ch.score:.3f}", ch.source, str(ch.ingested_at), where, clip(ch.title, 40)])
         title = f"retrieved chunks (query embedded with {trace.retrieval.embedder}, top_k={trace.retrieval.top_k})"
-        r.grid(["rank", "chunk", "score", "source", "ingested", "in prompt", "title"], rows,
-               title=title + (" [held]" if trace.retrieval.held else ""))
+        r.grid(
+            ["rank", "chunk", "score", "source", "ingested", "in prompt", "title"],
+            rows,
+            title=title + (" [held]" if trace.retrieval.held else ""),
+        )
     if trace.prompt is not None:
-        r.say(f"rendered prompt ({trace.prompt.template}@{trace.prompt.version}, {trace.prompt.context_tokens} "
-              "context tokens):", "title")
+        r.say(
+            f"rendered prompt ({trace.prompt.template}@{trace.prompt.version}, {trace.prompt.context_tokens} context tokens):",
+            "title",
+        )
         for m in trace.prompt.messages:
             r.say(f"[{m.role}]\n{m.content}", "code")
     if trace.generation is not None:
         g = trace.generation
-        r.say(f"output ({g.model_returned}, {g.prompt_tokens}+{g.completion_tokens} tokens, {g.latency_ms:.0f} ms):",
-              "title")
+        r.say(f"output ({g.model_returned}, {g.prompt_tokens}+{g.completion_tokens} tokens, {g.latency_ms:.0f} ms):", "title")
         r.say(g.output)
     return r
 
@@ -97,12 +106,16 @@ def counterfactual_view(label: str, report: Any) -> Reply:
         verdict = f"skipped: {run.skipped}" if run.skipped else run.error or ("PASS" if run.passed else "FAIL")
         aic = "–" if run.answer_in_context is None else ("yes" if run.answer_in_context else "no")
         rows.append([run.name, run.description, verdict, aic, clip(run.output or "", 70)])
-    return Reply().grid(["run", "context", "verdict", "answer in context", "output"], rows,
-                        title=f"counterfactuals of {label}").say(report.summary, "dim")
+    return (
+        Reply()
+        .grid(["run", "context", "verdict", "answer in context", "output"], rows, title=f"counterfactuals of {label}")
+        .say(report.summary, "dim")
+    )
 
 
-def replay_view(ref: str, label: str, old: Trace, new: Trace, before: Any, after: Any, *, assignment: str,
-                layer: str, runs: int, free: int) -> Reply:
+def replay_view(
+    ref: str, label: str, old: Trace, new: Trace, before: Any, after: Any, *, assignment: str, layer: str, runs: int, free: int
+) -> Reply:
     def top(t: Trace) -> str:
         if t.retrieval is None:
             return "–"
@@ -115,12 +128,15 @@ def replay_view(ref: str, label: str, old: Trace, new: Trace, before: Any, after
         return "PASS" if rep.passed else f"FAIL ({', '.join(rep.failed)})"
 
     r = Reply().say(f"{ref} = {label} replayed with {assignment} ({layer} layer)", "title")
-    r.grid(["", f"recorded {label}", f"replay {ref}"], [
-        ["output", out(old), out(new)],
-        ["verdict", verdict(before), verdict(after)],
-        ["top chunks", top(old), top(new)],
-        ["model", old.versions.mrv.returned, new.versions.mrv.returned],
-    ])
+    r.grid(
+        ["", f"recorded {label}", f"replay {ref}"],
+        [
+            ["output", out(old), out(new)],
+            ["verdict", verdict(before), verdict(after)],
+            ["top chunks", top(old), top(new)],
+            ["model", old.versions.mrv.returned, new.versions.mrv.returned],
+        ],
+    )
     if after.passed and not before.passed:
         r.say(f"The swap fixes {label}.", "good")
     elif not after.passed:

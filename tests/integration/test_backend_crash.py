@@ -14,14 +14,23 @@ import pytest
 
 from replaylab.config import SamplingParams
 from replaylab.errors import ModelCrashed
-from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
+from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.models.llama import Gemma270M, completion_prompt, model_file
 from replaylab.models.llama_worker import CRASH_TEST_VAR, LlamaWorker
+from replaylab.trace import ChatMessage
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUEST = GenerationRequest(model="gemma-3-270m", sampling=SamplingParams(temperature=0.0, seed=0, max_tokens=8),
-                            messages=[ChatMessage(role="user", content="Context:\n[1] The spooler listens on port 6310."
-                                                  "\n\nQuestion: Which port does the spooler listen on?\nAnswer:")])
+REQUEST = GenerationRequest(
+    model="gemma-3-270m",
+    sampling=SamplingParams(temperature=0.0, seed=0, max_tokens=8),
+    messages=[
+        ChatMessage(
+            role="user",
+            content="Context:\n[1] The spooler listens on port 6310."
+            "\n\nQuestion: Which port does the spooler listen on?\nAnswer:",
+        )
+    ],
+)
 CRASH_LINE = "replaylab: error: model backend gemma-3-270m crashed (signal 11, SIGSEGV); run replaylab doctor"
 
 
@@ -43,8 +52,11 @@ def test_a_dead_worker_raises_model_crashed_on_every_call(monkeypatch: pytest.Mo
     worker = LlamaWorker(model_file(workspace), threads=1, model=Gemma270M.id)
     try:
         for _ in range(2):
-            with pytest.raises(ModelCrashed, match=r"^model backend gemma-3-270m crashed \(signal 11, SIGSEGV\); run "
-                                                   r"replaylab doctor$"):
+            with pytest.raises(
+                ModelCrashed,
+                match=r"^model backend gemma-3-270m crashed \(signal 11, SIGSEGV\); run "
+                r"replaylab doctor$",
+            ):
                 worker.create_completion(completion_prompt(REQUEST.messages), max_tokens=4)
     finally:
         worker.close()
@@ -60,10 +72,16 @@ def _gemma_trace(tmp_path: Path) -> Path:
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REPLAYLAB_HOME": str(tmp_path / "ws"), "HF_HUB_OFFLINE": "1", CRASH_TEST_VAR: "1",
-           "REPLAYLAB_LLAMA_MEMO": "0"}
-    return subprocess.run([sys.executable, "-m", "replaylab", *args], capture_output=True, text=True, env=env,
-                          timeout=600, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "REPLAYLAB_HOME": str(tmp_path / "ws"),
+        "HF_HUB_OFFLINE": "1",
+        CRASH_TEST_VAR: "1",
+        "REPLAYLAB_LLAMA_MEMO": "0",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "replaylab", *args], capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path
+    )
 
 
 @pytest.mark.llm

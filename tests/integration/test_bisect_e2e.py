@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from replaylab.bisect_trace import TraceBisector
+from replaylab.bisection.trace_bisector import TraceBisector
 from replaylab.config import RunConfig, SamplingParams
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import golden_of
@@ -37,7 +37,9 @@ def _first_broken(stack, bad: RunConfig, *, model_check=None):  # type: ignore[n
 CASES = {
     "index rebuilt with the second embedder": (
         GOOD.model_copy(update={"index": GOOD.index.model_copy(update={"embedder": "minilm-l6-v2-l3"})}),
-        "index", "retrieval"),
+        "index",
+        "retrieval",
+    ),
     "prompt that forbids answering": (GOOD.model_copy(update={"prompt": "rag-answer@5"}), "prompt", "generation"),
     "top_k lowered below the answer": (GOOD.model_copy(update={"top_k": 1}), "top_k", "retrieval"),
 }
@@ -64,8 +66,9 @@ def test_temperature_raised_on_gemma_is_found_over_seeds(tiny_stack):
 
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPLAYLAB_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "replaylab", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "replaylab", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
+    )
 
 
 @pytest.mark.minilm

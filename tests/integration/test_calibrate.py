@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from _stand_ins import recency_reader
 
-from replaylab.calibrate import calibrate, candidate_order
 from replaylab.config import RunConfig, load_partial_config
-from replaylab.deployment import Deployment
+from replaylab.drills.calibrate import calibrate, candidate_order
 from replaylab.errors import ScenarioError
+from replaylab.evals.golden_traffic import passes, run_traffic
 from replaylab.scenario import load_scenario
 from replaylab.stack.corpus import load_golden
-from replaylab.traffic import passes, run_traffic
+from replaylab.stack.deployment import Deployment
 from replaylab.workspace import PACKAGE_DATA
 
 BASE = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=RunConfig())
@@ -54,7 +54,8 @@ def test_calibration_of_a_simulation_or_a_bad_count_is_refused(tiny_stack) -> No
         calibrate(load_scenario("bad-prompt-rollout"), stack=tiny_stack, base=BASE)
     # a recency model with its best chunk first: burial has nothing left to break
     rank_first = load_scenario("context-position-burial").model_copy(
-        update={"baseline": {"model": recency_reader(), "context_order": "rank"}})
+        update={"baseline": {"model": recency_reader(), "context_order": "rank"}}
+    )
     with pytest.raises(ScenarioError, match="puts no golden question at risk"):
         calibrate(rank_first, stack=tiny_stack, base=BASE)
     with pytest.raises(ScenarioError, match="per_topic must be at least 1"):

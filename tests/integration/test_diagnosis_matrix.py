@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from replaylab.config import CorpusSpec, RunConfig, SamplingParams
-from replaylab.diagnose import diagnose, diagnose_many
+from replaylab.diagnosis.tree import diagnose, diagnose_many
 from replaylab.evals import EvalSettings, verdict
 from replaylab.evals.text import find_needle, specific_needles
 from replaylab.stack.corpus import Document, GoldenItem, load_corpus, load_golden, save_batch
@@ -40,8 +40,10 @@ from replaylab.workspace import BUNDLED_CORPUS, BUNDLED_GOLDEN, Workspace
 
 pytestmark = [
     pytest.mark.minilm,
-    pytest.mark.skipif(not (BUNDLED_CORPUS.exists() and BUNDLED_GOLDEN.exists()),
-                       reason=f"the bundled corpus is not built yet ({BUNDLED_CORPUS} missing)"),
+    pytest.mark.skipif(
+        not (BUNDLED_CORPUS.exists() and BUNDLED_GOLDEN.exists()),
+        reason=f"the bundled corpus is not built yet ({BUNDLED_CORPUS} missing)",
+    ),
 ]
 
 LAYERS = ("retrieval", "generation", "routing", "upstream_data")
@@ -79,10 +81,11 @@ class Matrix:
         lines = ["broken \\ diagnosed".ljust(width + 6) + "".join(p.rjust(width) for p in PREDICTED) + "   n"]
         for k in LAYERS:
             row = self.counts[k]
-            lines.append(k.ljust(width + 6) + "".join(str(row[p]).rjust(width) for p in PREDICTED)
-                         + f"{sum(row.values()):4d}")
-        lines.append(f"accuracy {self.accuracy:.1%} over {len(self.cases)} traces; diagnose_many on the "
-                     f"upstream set: {self.many}; {self.seconds:.0f} s")
+            lines.append(k.ljust(width + 6) + "".join(str(row[p]).rjust(width) for p in PREDICTED) + f"{sum(row.values()):4d}")
+        lines.append(
+            f"accuracy {self.accuracy:.1%} over {len(self.cases)} traces; diagnose_many on the "
+            f"upstream set: {self.many}; {self.seconds:.0f} s"
+        )
         return "\n".join(lines)
 
 
@@ -91,15 +94,17 @@ def _has_figure(text: str) -> bool:
 
 
 def _altered(doc: Document, when: date) -> Document:
-    return Document(**{**doc.model_dump(), "ingested_at": when,
-                       "text": re.sub(r"\d+", lambda m: str(int(m.group()) + 1), doc.text)})
+    return Document(
+        **{**doc.model_dump(), "ingested_at": when, "text": re.sub(r"\d+", lambda m: str(int(m.group()) + 1), doc.text)}
+    )
 
 
 def _held_without_answer(stack: Stack, cfg: RunConfig, item: GoldenItem) -> tuple[str, ...]:
     wide = stack.retrieve(item.question, cfg.model_copy(update={"top_k": 15}))
     needles = specific_needles(item.answer, item.aliases)
-    keep = [c.chunk_id for c in wide.chunks
-            if c.doc_id not in item.doc_ids and find_needle(f"{c.title}. {c.text}", needles) is None]
+    keep = [
+        c.chunk_id for c in wide.chunks if c.doc_id not in item.doc_ids and find_needle(f"{c.title}. {c.text}", needles) is None
+    ]
     return tuple(keep[: cfg.top_k])
 
 
@@ -134,8 +139,10 @@ def build_cases(stack: Stack, drifted: Stack, cfg: RunConfig, items: list[Golden
     chosen = [i for i in items if i.qid in goods]
     stale = cfg.model_copy(update={"index": cfg.index.model_copy(update={"as_of": STALE_AS_OF})})
     drift = cfg.model_copy(update={"embedder": "minilm-l6-v2-l3"})
-    for kind, keep, config in (("stale index", lambda i: i.updated, stale),
-                               ("embedding drift", lambda i: not i.false_premise, drift)):
+    for kind, keep, config in (
+        ("stale index", lambda i: i.updated, stale),
+        ("embedding drift", lambda i: not i.false_premise, drift),
+    ):
         for item in (i for i in chosen if keep(i) and room("retrieval", kind)):
             take("retrieval", kind, stack.run(item.question, config, golden=golden_of(item)))
     for item in (i for i in chosen if not i.false_premise and room("retrieval", "context without the answer")):
@@ -143,33 +150,46 @@ def build_cases(stack: Stack, drifted: Stack, cfg: RunConfig, items: list[Golden
         take("retrieval", "context without the answer", stack.run(item.question, held, golden=golden_of(item)))
 
     for item in (i for i in chosen if i.false_premise):
-        take("generation", "sycophantic model", stack.run(item.question, cfg.model_copy(
-            update={"model": "sandbox-reader-1.1"}), golden=golden_of(item)))
+        take(
+            "generation",
+            "sycophantic model",
+            stack.run(item.question, cfg.model_copy(update={"model": "sandbox-reader-1.1"}), golden=golden_of(item)),
+        )
     for item in (i for i in chosen if not i.false_premise and room("generation", KINDS["generation"][1])):
-        take("generation", KINDS["generation"][1], drifted.run(item.question, cfg.model_copy(
-            update={"context_order": "bury"}), golden=golden_of(item)))
+        take(
+            "generation",
+            KINDS["generation"][1],
+            drifted.run(item.question, cfg.model_copy(update={"context_order": "bury"}), golden=golden_of(item)),
+        )
     for item in (i for i in chosen if _has_figure(i.answer) and room("generation", "prompt rag-answer@5")):
-        take("generation", "prompt rag-answer@5", stack.run(item.question, cfg.model_copy(
-            update={"prompt": "rag-answer@5"}), golden=golden_of(item)))
+        take(
+            "generation",
+            "prompt rag-answer@5",
+            stack.run(item.question, cfg.model_copy(update={"prompt": "rag-answer@5"}), golden=golden_of(item)),
+        )
 
     for router, kind in (("intent-v2", KINDS["routing"][0]), ("intent-v3", KINDS["routing"][1])):
         for item in (i for i in chosen if room("routing", kind)):
-            take("routing", kind, stack.run(item.question, cfg.model_copy(update={"router": router}),
-                                            golden=golden_of(item)))
-    replies = {"escalate": "I have passed your question to a support agent, who will reply by email.",
-               "doc_lookup": "Here is the document you asked for: {title}.",
-               "date_calc": "That falls on 2026-12-01."}
+            take("routing", kind, stack.run(item.question, cfg.model_copy(update={"router": router}), golden=golden_of(item)))
+    replies = {
+        "escalate": "I have passed your question to a support agent, who will reply by email.",
+        "doc_lookup": "Here is the document you asked for: {title}.",
+        "date_calc": "That falls on 2026-12-01.",
+    }
     for n, good in enumerate(goods.values()):
         if not room("routing", KINDS["routing"][2]):
             break
         assert good.golden is not None and good.generation is not None and good.retrieval is not None
         handler = list(replies)[n % 3]
-        routed = good.model_copy(update={
-            "golden": good.golden.model_copy(update={"expected_route": "rag"}),
-            "routing": good.routing.model_copy(update={"handler": handler, "intent": handler, "confidence": 0.55}),
-            "generation": good.generation.model_copy(update={
-                "output": replies[handler].format(title=good.retrieval.chunks[-1].title)}),
-        })
+        routed = good.model_copy(
+            update={
+                "golden": good.golden.model_copy(update={"expected_route": "rag"}),
+                "routing": good.routing.model_copy(update={"handler": handler, "intent": handler, "confidence": 0.55}),
+                "generation": good.generation.model_copy(
+                    update={"output": replies[handler].format(title=good.retrieval.chunks[-1].title)}
+                ),
+            }
+        )
         if n % 2:  # a handler that never retrieved
             routed = routed.model_copy(update={"retrieval": None, "prompt": None})
         take("routing", KINDS["routing"][2], routed)
@@ -246,8 +266,9 @@ def test_evaluators_on_real_gemma(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         pytest.skip(str(exc))
     item = next(i for i in load_golden() if i.answer == "12 users")
     stack = Stack(Workspace(tmp_path / "ws"), clock=lambda: NOW)
-    cfg = RunConfig(prompt="rag-answer@4", model="gemma-3-270m", top_k=3,
-                    sampling=SamplingParams(temperature=0.0, seed=0, max_tokens=32))
+    cfg = RunConfig(
+        prompt="rag-answer@4", model="gemma-3-270m", top_k=3, sampling=SamplingParams(temperature=0.0, seed=0, max_tokens=32)
+    )
     trace = stack.run(item.question, cfg, golden=golden_of(item))
     report = evaluate(trace, stack=stack)
     print(f"\ngemma: {trace.generation.output!r}")  # type: ignore[union-attr]

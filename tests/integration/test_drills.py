@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from replaylab.config import RunConfig, load_partial_config
-from replaylab.drill import run_drill
+from replaylab.drills.fault import run_drill
 from replaylab.scenario import load_scenario, scenario_names
 from replaylab.workspace import PACKAGE_DATA
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from replaylab.config import RunConfig, load_partial_config
-from replaylab.drill import DrillJournal, run_drill
+from replaylab.drills.fault import run_drill
+from replaylab.drills.journal import DrillJournal
 from replaylab.scenario import load_scenario
 from replaylab.workspace import PACKAGE_DATA
 

@@ -11,18 +11,27 @@ import random
 import pytest
 
 from replaylab.config import RunConfig
-from replaylab.deployment import Deployment
+from replaylab.evals.golden_traffic import pass_rate, run_traffic
 from replaylab.faults import parse_fault
 from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
-from replaylab.traffic import pass_rate, run_traffic
 from replaylab.workspace import Workspace
 
 pytestmark = pytest.mark.minilm
 
-FAULTS = ["embedding-drift", "stale-index", "top-k-truncation", "tokenization-mismatch", "context-position-burial",
-          "silent-model-change", "prompt-instruction-conflict", "sampling-drift", "etl-bad-batch",
-          "poisoned-documents"]
+FAULTS = [
+    "embedding-drift",
+    "stale-index",
+    "top-k-truncation",
+    "tokenization-mismatch",
+    "context-position-burial",
+    "silent-model-change",
+    "prompt-instruction-conflict",
+    "sampling-drift",
+    "etl-bad-batch",
+    "poisoned-documents",
+]
 PER_FAULT = 20
 """Affected questions replayed before and after each fault (a seeded sample)."""
 
@@ -40,8 +49,7 @@ def golden() -> list[GoldenItem]:
 
 
 @pytest.mark.parametrize("kind", FAULTS)
-def test_fault_lowers_the_pass_rate_on_its_affected_questions(kind: str, stack: Stack,
-                                                              golden: list[GoldenItem]) -> None:
+def test_fault_lowers_the_pass_rate_on_its_affected_questions(kind: str, stack: Stack, golden: list[GoldenItem]) -> None:
     fault = parse_fault({"kind": kind})
     before = Deployment.capture(stack, fault.steady_state(RunConfig()))
     injection = fault.inject(before, stack=stack, golden=golden)
@@ -52,8 +60,10 @@ def test_fault_lowers_the_pass_rate_on_its_affected_questions(kind: str, stack: 
         rate_after = pass_rate(run_traffic(stack, injection.after, sample))
     finally:
         restored = fault.rollback(injection, stack=stack)
-    print(f"\n{kind:28s} affected {len(hit):3d}/{len(golden)}  pass rate on {len(sample)}: "
-          f"{rate_before:.0%} -> {rate_after:.0%}  | {injection.notes[-1]}")
+    print(
+        f"\n{kind:28s} affected {len(hit):3d}/{len(golden)}  pass rate on {len(sample)}: "
+        f"{rate_before:.0%} -> {rate_after:.0%}  | {injection.notes[-1]}"
+    )
     assert len(sample) >= 3, injection.notes
     assert rate_before >= 0.8, injection.notes
     assert rate_after <= rate_before - 0.3, injection.notes

@@ -13,28 +13,36 @@ from typing import Any
 import pytest
 from _sockets import blocked_sockets
 
-from replaylab.cassettes import audit, load_cassette, use_cassette
+from replaylab.cassettes.profile import audit, load_cassette, use_cassette
 from replaylab.config import SamplingParams
 from replaylab.errors import ConfigError, ModelUnavailable
-from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
+from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.models.llama import FRAME_EXAMPLES, MODEL_FILE, PIP_LINE, completion_prompt, model_file
 from replaylab.models.openai_http import OpenAIChat
-from replaylab.server import LocalEndpoint
+from replaylab.models.server import LocalEndpoint
+from replaylab.trace import ChatMessage
 
 MESSAGES = [
-    ChatMessage(role="system", content="Answer the question using only the context. If the context does not "
-                "contain the answer, say \"I don't know\"."),
-    ChatMessage(role="user", content="Context:\n[1] (help-centre, ingested 2026-05-01) Refunds: Annual plans "
-                "can be refunded within 60 days of purchase.\n\nQuestion: Within how many days can an annual "
-                "plan be refunded?\nAnswer:"),
+    ChatMessage(
+        role="system",
+        content='Answer the question using only the context. If the context does not contain the answer, say "I don\'t know".',
+    ),
+    ChatMessage(
+        role="user",
+        content="Context:\n[1] (help-centre, ingested 2026-05-01) Refunds: Annual plans "
+        "can be refunded within 60 days of purchase.\n\nQuestion: Within how many days can an annual "
+        "plan be refunded?\nAnswer:",
+    ),
 ]
-REQUEST = GenerationRequest(model="gemma-3-270m", messages=MESSAGES,
-                            sampling=SamplingParams(temperature=0.0, seed=7, max_tokens=24))
+REQUEST = GenerationRequest(
+    model="gemma-3-270m", messages=MESSAGES, sampling=SamplingParams(temperature=0.0, seed=7, max_tokens=24)
+)
 
 
 @pytest.mark.llm
-def test_gemma_recorded_once_then_replayed_offline_identically(tmp_path: Path, workspace: Any,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gemma_recorded_once_then_replayed_offline_identically(
+    tmp_path: Path, workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REPLAYLAB_LLAMA_MEMO", "0")  # every call below runs the model
     cassette = tmp_path / "cassettes" / "gemma.yaml"
     with LocalEndpoint("gemma-3-270m") as base_url:
@@ -57,8 +65,11 @@ def test_gemma_recorded_once_then_replayed_offline_identically(tmp_path: Path, w
 
     # in-process, same seed and temperature: the same answer the server gave
     direct = get_generator("gemma-3-270m").generate(REQUEST)
-    assert (direct.output, direct.prompt_tokens, direct.completion_tokens) == \
-        (live.output, live.prompt_tokens, live.completion_tokens)
+    assert (direct.output, direct.prompt_tokens, direct.completion_tokens) == (
+        live.output,
+        live.prompt_tokens,
+        live.completion_tokens,
+    )
     assert get_generator("gemma-3-270m").runtime["quantization"] == "Q4_K_M"
 
     assert len(load_cassette(cassette).interactions) == 1

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from _stand_ins import hashing_router_twins
 
-# registered here until the registry lists replaylab.agents.detectors and replaylab.faults imports routing
-import replaylab.agents.detectors
+# registered here until the registry lists replaylab.detectors.agents and replaylab.faults imports routing
+import replaylab.detectors.agents
 import replaylab.faults.routing  # noqa: F401
 from replaylab.config import IndexSpec, RunConfig
-from replaylab.drill import DrillJournal, run_drill
+from replaylab.drills.fault import run_drill
+from replaylab.drills.journal import DrillJournal
 from replaylab.scenario import Scenario, load_scenario
 from replaylab.stack.pipeline import Stack
 
@@ -33,8 +34,12 @@ def _check(journal: DrillJournal) -> None:
 def test_routing_misclassification_drill_on_hashing_twins(tiny_stack: Stack) -> None:
     hashing_router_twins()
     scenario: Scenario = load_scenario("routing-misclassification")
-    scenario = scenario.model_copy(update={"baseline": {**scenario.baseline, "router": "test-hashing-v1"},
-                                           "method": {**scenario.method, "to": "test-hashing-v2"}})
+    scenario = scenario.model_copy(
+        update={
+            "baseline": {**scenario.baseline, "router": "test-hashing-v1"},
+            "method": {**scenario.method, "to": "test-hashing-v2"},
+        }
+    )
     journal = run_drill(scenario, stack=tiny_stack, base=BASE)
     _check(journal)
     assert journal.rollback_steps == ["set router test-hashing-v2 -> test-hashing-v1"]

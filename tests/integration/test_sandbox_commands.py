@@ -45,7 +45,8 @@ def hostile_env(monkeypatch: pytest.MonkeyPatch, workspace: Any) -> None:
 @pytest.mark.usefixtures("hostile_env")
 @pytest.mark.parametrize(("command", "code"), [("replay", 0), ("eval", 1), ("counterfactuals", 0), ("diagnose", 0)])
 def test_each_command_answers_from_the_cassette_with_sockets_blocked(
-        command: str, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    command: str, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_json = tmp_path / f"{command}.json"
     with blocked_sockets() as attempts:
         got, out, err = _main(monkeypatch, capsys, command, str(DEMO), "--json", str(out_json))
@@ -67,7 +68,8 @@ def test_each_command_answers_from_the_cassette_with_sockets_blocked(
 
 @pytest.mark.usefixtures("hostile_env")
 def test_an_unrecorded_request_is_a_cassette_miss_naming_the_closest_recording(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with blocked_sockets() as attempts:
         code, _, err = _main(monkeypatch, capsys, "replay", str(DEMO), "--set", "sampling=max_tokens=17", "--hold", "retrieval")
     assert attempts == []
@@ -77,7 +79,8 @@ def test_an_unrecorded_request_is_a_cassette_miss_naming_the_closest_recording(
 
 @pytest.mark.usefixtures("hostile_env")
 def test_a_bisect_whose_every_replay_misses_says_so_on_the_terminal(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = json.loads(DEMO.read_text())
     (tmp_path / "cassette.yaml").write_text("interactions: []\nversion: 1\n")  # an empty recording
     data["config"]["sampling"]["max_tokens"] = 17
@@ -92,15 +95,15 @@ def test_a_bisect_whose_every_replay_misses_says_so_on_the_terminal(
 
 
 def test_an_openai_model_with_no_cassette_is_refused_not_called(monkeypatch: pytest.MonkeyPatch) -> None:
-    from replaylab.cassettes import allow_live
+    from replaylab.cassettes.profile import allow_live
     from replaylab.config import SamplingParams
-    from replaylab.models.base import ChatMessage, GenerationRequest
+    from replaylab.models.base import GenerationRequest
     from replaylab.models.openai_http import OpenAIChat
+    from replaylab.trace import ChatMessage
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-USERKEY0123456789abcdef")
-    request = GenerationRequest(model="openai:m", messages=[ChatMessage(role="user", content="hi")],
-                                sampling=SamplingParams())
+    request = GenerationRequest(model="openai:m", messages=[ChatMessage(role="user", content="hi")], sampling=SamplingParams())
     gen = OpenAIChat("m")
     with blocked_sockets() as attempts, pytest.raises(NetworkBlocked, match=r"re-run with --live"):
         gen.generate(request)
@@ -111,13 +114,15 @@ def test_an_openai_model_with_no_cassette_is_refused_not_called(monkeypatch: pyt
 
 @pytest.mark.usefixtures("hostile_env")
 def test_a_game_day_on_an_http_model_never_calls_out_without_live(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text("model: openai:gemma-3-270m\n")
     script = tmp_path / "script.txt"
     script.write_text("diagnose retrieval\n")
     with blocked_sockets() as attempts:
-        code, _, err = _main(monkeypatch, capsys, "teach", "top-k-truncation", "--config", str(cfg), "--script", str(script),
-                             "--no-record")
+        code, _, err = _main(
+            monkeypatch, capsys, "teach", "top-k-truncation", "--config", str(cfg), "--script", str(script), "--no-record"
+        )
     assert attempts == []
     assert code == 2 and err.count("\n") == 1 and "re-run with --live" in err

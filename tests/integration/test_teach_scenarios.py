@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from replaylab.config import RunConfig, load_partial_config
-from replaylab.deployment import Deployment
 from replaylab.scenario import load_scenario
+from replaylab.stack.deployment import Deployment
 from replaylab.teach.incident import open_incident
 from replaylab.workspace import PACKAGE_DATA
 

@@ -43,8 +43,9 @@ class Screen:
     def __init__(self, argv: list[str], env: dict[str, str], *, cols: int = 160, rows: int = 50) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=REPO,
-                                     start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=REPO, start_new_session=True, close_fds=True
+        )
         os.close(slave)
         self.fd = master
         self.text = ""
@@ -66,11 +67,11 @@ class Screen:
     def expect(self, needle: str, timeout: float = 120.0) -> str:
         """Everything shown since the last expect, up to and including `needle`."""
         deadline = time.monotonic() + timeout
-        while needle not in self.text[self.mark:]:
-            if time.monotonic() > deadline or (not self._read(0.5) and needle not in self.text[self.mark:]):
-                raise AssertionError(f"{needle!r} never appeared; the screen shows:\n{self.text[self.mark:][-3000:]}")
+        while needle not in self.text[self.mark :]:
+            if time.monotonic() > deadline or (not self._read(0.5) and needle not in self.text[self.mark :]):
+                raise AssertionError(f"{needle!r} never appeared; the screen shows:\n{self.text[self.mark :][-3000:]}")
         end = self.text.index(needle, self.mark) + len(needle)
-        shown, self.mark = self.text[self.mark:end], end
+        shown, self.mark = self.text[self.mark : end], end
         return shown
 
     def send(self, line: str) -> None:
@@ -92,16 +93,23 @@ class Screen:
 def game(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     (tmp_path / "topk.yaml").write_text(TOPK)
     (tmp_path / "base.yaml").write_text("prompt: rag-answer@4\nembedder: hashing-test\nindex: {embedder: hashing-test}\n")
-    env = {**os.environ, "REPLAYLAB_HOME": str(tmp_path / "ws"), "TERM": "xterm-256color", "USER": "ana",
-           "COLUMNS": "160", "LINES": "50"}
+    env = {
+        **os.environ,
+        "REPLAYLAB_HOME": str(tmp_path / "ws"),
+        "TERM": "xterm-256color",
+        "USER": "ana",
+        "COLUMNS": "160",
+        "LINES": "50",
+    }
     env.pop("NO_COLOR", None)
     yield tmp_path, env
 
 
 def test_a_whole_game_day_on_the_terminal(game: tuple[Path, dict[str, str]]) -> None:
     tmp, env = game
-    screen = Screen([sys.executable, "-c", CLI, "teach", str(tmp / "topk.yaml"), "--config", str(tmp / "base.yaml"),
-                     "--sample", "4"], env)
+    screen = Screen(
+        [sys.executable, "-c", CLI, "teach", str(tmp / "topk.yaml"), "--config", str(tmp / "base.yaml"), "--sample", "4"], env
+    )
     opening = screen.expect("on-call> ")
     assert "PAGE" in opening and "PAGER: users report the assistant no longer knows the Starter plan limits." in opening
     assert "Dashboards: latency p95 410 ms (normal)" in opening and "you have a sample of 4" in opening
@@ -133,8 +141,15 @@ def test_a_whole_game_day_on_the_terminal(game: tuple[Path, dict[str, str]]) -> 
     assert "Earliest signal: retrieval_hit on a canary" in end and "rollback: set top_k 1 -> 5" in end
     assert screen.close() == 0
 
-    board = subprocess.run([sys.executable, "-c", CLI, "teach", "--scoreboard"], env={**env, "COLUMNS": "200"},
-                           capture_output=True, text=True, cwd=REPO, timeout=60, check=True).stdout
+    board = subprocess.run(
+        [sys.executable, "-c", CLI, "teach", "--scoreboard"],
+        env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=True,
+    ).stdout
     assert "ana" in board and "topk-tty" in board and "90/100" in board and "interactive" in board
     labels = (tmp / "ws" / "prompts" / "labels.json").read_text()
     assert '"production": 4' in labels
@@ -142,8 +157,22 @@ def test_a_whole_game_day_on_the_terminal(game: tuple[Path, dict[str, str]]) -> 
 
 def test_end_of_input_quits_and_rolls_back(game: tuple[Path, dict[str, str]]) -> None:
     tmp, env = game
-    screen = Screen([sys.executable, "-c", CLI, "teach", str(tmp / "topk.yaml"), "--config", str(tmp / "base.yaml"),
-                     "--sample", "3", "--json", str(tmp / "quit.json")], env)
+    screen = Screen(
+        [
+            sys.executable,
+            "-c",
+            CLI,
+            "teach",
+            str(tmp / "topk.yaml"),
+            "--config",
+            str(tmp / "base.yaml"),
+            "--sample",
+            "3",
+            "--json",
+            str(tmp / "quit.json"),
+        ],
+        env,
+    )
     screen.expect("on-call> ")
     os.write(screen.fd, b"\x04")  # Ctrl-D at the prompt
     end = screen.expect("fault rolled back")

@@ -23,11 +23,15 @@ DOCS = {"hc-0001": "Plans: The Team plan costs $16.", "hc-0002": "Invoices: Invo
 # a small alphabet, so identical calls, cycles and failures happen often
 ACTION = st.one_of(
     st.builds(FinalAnswer, text=st.sampled_from(["ok", "done"])),
-    st.builds(lambda d: ToolAction(tool="doc_lookup", arguments={"doc_id": d}),
-              st.sampled_from(["hc-0001", "hc-0002", "hc-0404"])),  # hc-0404 fails: feeds the breaker
+    st.builds(
+        lambda d: ToolAction(tool="doc_lookup", arguments={"doc_id": d}), st.sampled_from(["hc-0001", "hc-0002", "hc-0404"])
+    ),  # hc-0404 fails: feeds the breaker
     st.builds(lambda n: ToolAction(tool="date_calc", arguments={"start": "2026-01-01", "days": n}), st.integers(0, 2)),
-    st.builds(lambda a, q: ToolAction(tool="ask_agent", arguments={"agent": a, "question": q}),
-              st.sampled_from(AGENTS), st.sampled_from(["which one?", "why?"])),
+    st.builds(
+        lambda a, q: ToolAction(tool="ask_agent", arguments={"agent": a, "question": q}),
+        st.sampled_from(AGENTS),
+        st.sampled_from(["which one?", "why?"]),
+    ),
 )
 SCRIPTS = st.fixed_dictionaries({a: st.lists(ACTION, min_size=1, max_size=6) for a in AGENTS})
 GUARDS = st.builds(
@@ -53,8 +57,7 @@ def _key(action: ToolAction) -> tuple[str, str]:
 @FAST
 @given(scripts=SCRIPTS, guards=GUARDS)
 def test_guarded_sessions_halt_within_max_steps(scripts: dict[str, list[Action]], guards: GuardConfig) -> None:
-    run = run_session("q", tools="tools-v2", guards=guards, agents=_policies(scripts), entry="a", documents=DOCS,
-                      horizon=10_000)
+    run = run_session("q", tools="tools-v2", guards=guards, agents=_policies(scripts), entry="a", documents=DOCS, horizon=10_000)
     assert len(run.steps) <= guards.max_steps
     assert run.halted_by != "horizon"
     assert run.answer is not None
@@ -75,8 +78,7 @@ def test_budget_is_overrun_by_at_most_one_step(scripts: dict[str, list[Action]],
 
 @FAST
 @given(scripts=SCRIPTS, guards=GUARDS)
-def test_no_tool_call_runs_more_often_than_the_loop_guard_allows(scripts: dict[str, list[Action]],
-                                                                 guards: GuardConfig) -> None:
+def test_no_tool_call_runs_more_often_than_the_loop_guard_allows(scripts: dict[str, list[Action]], guards: GuardConfig) -> None:
     run = run_session("q", tools="tools-v2", guards=guards, agents=_policies(scripts), entry="a", documents=DOCS)
     counts = Counter(_key(s.action) for s in run.steps if isinstance(s.action, ToolAction))
     assert all(n <= guards.loop_max_repeats for n in counts.values())
@@ -85,14 +87,19 @@ def test_no_tool_call_runs_more_often_than_the_loop_guard_allows(scripts: dict[s
 
 
 @FAST
-@given(call=ACTION.filter(lambda a: isinstance(a, ToolAction)), prefix=st.lists(ACTION.filter(
-    lambda a: isinstance(a, ToolAction)), max_size=4))
+@given(
+    call=ACTION.filter(lambda a: isinstance(a, ToolAction)),
+    prefix=st.lists(ACTION.filter(lambda a: isinstance(a, ToolAction)), max_size=4),
+)
 def test_the_loop_guard_stops_the_third_identical_call(call: ToolAction, prefix: list[ToolAction]) -> None:
     """With only the loop guard (default two repeats) able to trip, the third identical call is refused."""
     alone = GuardConfig(max_steps=10_000, max_cost_usd=None, cycle_max_repeats=10_000, breaker_failures=10_000)
     # agent "a" runs the prefix, then repeats `call`; an ask_agent callee answers at once
-    policies = {"a": ScriptedPolicy([*prefix, *[call] * 50]), "b": ScriptedPolicy([FinalAnswer(text="b")]),
-                "c": ScriptedPolicy([FinalAnswer(text="c")])}
+    policies = {
+        "a": ScriptedPolicy([*prefix, *[call] * 50]),
+        "b": ScriptedPolicy([FinalAnswer(text="b")]),
+        "c": ScriptedPolicy([FinalAnswer(text="c")]),
+    }
     run = run_session("q", tools="tools-v2", guards=alone, agents=policies, entry="a", documents=DOCS, horizon=10_000)
     assert run.halted_by == "loop_guard"
     assert run.refused is not None
@@ -104,8 +111,9 @@ def test_the_loop_guard_stops_the_third_identical_call(call: ToolAction, prefix:
 @FAST
 @given(scripts=SCRIPTS, horizon=st.integers(1, 80))
 def test_unguarded_sessions_stop_at_the_horizon(scripts: dict[str, list[Action]], horizon: int) -> None:
-    run = run_session("q", tools="tools-v2", guards=GuardConfig.off(), agents=_policies(scripts), entry="a",
-                      documents=DOCS, horizon=horizon)
+    run = run_session(
+        "q", tools="tools-v2", guards=GuardConfig.off(), agents=_policies(scripts), entry="a", documents=DOCS, horizon=horizon
+    )
     assert len(run.steps) <= horizon and not run.guard_events
     assert run.halted_by in (None, "horizon")
     assert (run.halted_by == "horizon") == (len(run.steps) == horizon and run.answer not in ("ok", "done"))

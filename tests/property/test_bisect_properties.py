@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from replaylab.bisect import BisectResult, RunResult, bisect
-from replaylab.probe import canonical
+from replaylab.bisection.engine import BisectResult, RunResult, bisect
+from replaylab.bisection.probe import canonical
 
 Assignment = Mapping[str, Any]
 Predicate = Callable[[frozenset[str], int], bool | None]

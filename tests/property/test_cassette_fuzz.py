@@ -17,29 +17,47 @@ from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 from vcr.stubs.httpx_stubs import _deserialize_response
 
-from replaylab.cassettes import CassetteFile, audit, load_cassette, parse_cassette
+from replaylab.cassettes.profile import CassetteFile, audit, load_cassette, parse_cassette
 from replaylab.errors import CassetteError
 
 VALID: dict[str, Any] = {
     "version": 1,
-    "interactions": [{
-        "request": {"method": "POST", "uri": "http://127.0.0.1:8000/v1/chat/completions",
-                    "body": '{"model": "m", "messages": []}', "headers": {"content-type": ["application/json"]}},
-        "response": {"status": {"code": 200, "message": "OK"}, "headers": {"content-type": ["application/json"]},
-                     "body": {"string": '{"choices": []}'}},
-    }],
+    "interactions": [
+        {
+            "request": {
+                "method": "POST",
+                "uri": "http://127.0.0.1:8000/v1/chat/completions",
+                "body": '{"model": "m", "messages": []}',
+                "headers": {"content-type": ["application/json"]},
+            },
+            "response": {
+                "status": {"code": 200, "message": "OK"},
+                "headers": {"content-type": ["application/json"]},
+                "body": {"string": '{"choices": []}'},
+            },
+        }
+    ],
 }
 
-SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12) | \
-    st.binary(max_size=8)
-JSONISH = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                       | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
-PATHS = [("version",), ("interactions",), ("interactions", 0), ("interactions", 0, "request"),
-         ("interactions", 0, "request", "uri"), ("interactions", 0, "request", "method"),
-         ("interactions", 0, "request", "headers"), ("interactions", 0, "response", "status"),
-         ("interactions", 0, "response", "status", "code"), ("interactions", 0, "response", "status", "message"),
-         ("interactions", 0, "response", "headers"), ("interactions", 0, "response", "body"),
-         ("interactions", 0, "response", "body", "string")]
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12) | st.binary(max_size=8)
+JSONISH = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12
+)
+PATHS = [
+    ("version",),
+    ("interactions",),
+    ("interactions", 0),
+    ("interactions", 0, "request"),
+    ("interactions", 0, "request", "uri"),
+    ("interactions", 0, "request", "method"),
+    ("interactions", 0, "request", "headers"),
+    ("interactions", 0, "response", "status"),
+    ("interactions", 0, "response", "status", "code"),
+    ("interactions", 0, "response", "status", "message"),
+    ("interactions", 0, "response", "headers"),
+    ("interactions", 0, "response", "body"),
+    ("interactions", 0, "response", "body", "string"),
+]
 
 
 def _check(text: str) -> CassetteFile | None:

@@ -19,10 +19,19 @@ text = st.text(min_size=0, max_size=60)
 words = st.text(alphabet="abcdefghijklmnop 0123456789", min_size=1, max_size=40)
 
 chunks = st.lists(
-    st.builds(Chunk, chunk_id=st.text(min_size=1, max_size=8), doc_id=st.just("d"), title=st.just("t"),
-              source=st.just("s"), topic=st.just(""), ingested_at=st.dates(date(2025, 1, 1), date(2026, 12, 31)),
-              text=text),
-    min_size=1, max_size=6, unique_by=lambda c: c.chunk_id,
+    st.builds(
+        Chunk,
+        chunk_id=st.text(min_size=1, max_size=8),
+        doc_id=st.just("d"),
+        title=st.just("t"),
+        source=st.just("s"),
+        topic=st.just(""),
+        ingested_at=st.dates(date(2025, 1, 1), date(2026, 12, 31)),
+        text=text,
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda c: c.chunk_id,
 )
 
 
@@ -40,20 +49,28 @@ def test_snapshot_id_is_deterministic_and_input_sensitive(cs, embedder, words_pe
     assert sid != snapshot_id(embedder=embedder, chunking=spec, kind="flat", chunks=cs[:-1]) or len(cs) == 0
 
 
-questions = st.sampled_from([
-    "How many days are audit logs kept on the Team plan?",
-    "When do password reset links expire?",
-    "Which port does the sync worker listen on?",
-    "How much pooled storage do Team workspaces get?",
-])
+questions = st.sampled_from(
+    [
+        "How many days are audit logs kept on the Team plan?",
+        "When do password reset links expire?",
+        "Which port does the sync worker listen on?",
+        "How much pooled storage do Team workspaces get?",
+    ]
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(q=questions, top_k=st.integers(1, 6), temperature=st.sampled_from([0.0, 0.7, 1.5]), seed=st.integers(0, 50),
-       order=st.sampled_from(["rank", "reverse", "bury", "chronological"]))
+@given(
+    q=questions,
+    top_k=st.integers(1, 6),
+    temperature=st.sampled_from([0.0, 0.7, 1.5]),
+    seed=st.integers(0, 50),
+    order=st.sampled_from(["rank", "reverse", "bury", "chronological"]),
+)
 def test_trace_round_trips_and_replay_is_identical(tiny_stack, tiny_config, tmp_path, q, top_k, temperature, seed, order):
-    cfg = tiny_config.model_copy(update={"top_k": top_k, "context_order": order,
-                                         "sampling": SamplingParams(temperature=temperature, seed=seed)})
+    cfg = tiny_config.model_copy(
+        update={"top_k": top_k, "context_order": order, "sampling": SamplingParams(temperature=temperature, seed=seed)}
+    )
     trace = tiny_stack.run(q, cfg)
     path = tmp_path / "t.json"
     path.write_text(trace.model_dump_json())
@@ -66,10 +83,17 @@ def test_trace_round_trips_and_replay_is_identical(tiny_stack, tiny_config, tmp_
 
 
 @settings(max_examples=150)
-@given(st.one_of(st.binary(max_size=300).map(lambda b: b.decode("latin-1")), st.text(max_size=300),
-                 st.recursive(st.none() | st.booleans() | st.integers() | text,
-                              lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
-                              max_leaves=12).map(json.dumps)))
+@given(
+    st.one_of(
+        st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+        st.text(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | text,
+            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+            max_leaves=12,
+        ).map(json.dumps),
+    )
+)
 def test_trace_loader_never_crashes_on_junk(tmp_path_factory, junk):
     path: Path = tmp_path_factory.mktemp("junk") / "trace.json"
     path.write_text(junk, encoding="utf-8")
@@ -81,9 +105,15 @@ def test_trace_loader_never_crashes_on_junk(tmp_path_factory, junk):
 
 @settings(max_examples=150)
 @example({"sampling": {"\n": 0}})  # found by this test in CI: a key with a newline in the error location
-@given(st.dictionaries(st.sampled_from(["prompt", "model", "top_k", "sampling", "index", "zzz", "context"]),
-                       st.one_of(st.none(), st.integers(-5, 500), text, st.lists(text, max_size=3),
-                                 st.dictionaries(text, st.integers(), max_size=2)), max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(["prompt", "model", "top_k", "sampling", "index", "zzz", "context"]),
+        st.one_of(
+            st.none(), st.integers(-5, 500), text, st.lists(text, max_size=3), st.dictionaries(text, st.integers(), max_size=2)
+        ),
+        max_size=4,
+    )
+)
 def test_config_validation_never_crashes(tmp_path_factory, data):
     from replaylab.config import load_config
 

@@ -1,4 +1,4 @@
-"""Properties of the agent guards (replaylab.guards), checked by hypothesis."""
+"""Properties of the agent guards (replaylab.agents.guards), checked by hypothesis."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replaylab.guards import (
+from replaylab.agents.guards import (
     Budget,
     CircuitBreaker,
     CycleDetector,

@@ -32,11 +32,13 @@ VERSIONS = (1, 2, 3, 4, 5)
 class EchoResponder:
     """Answers with the PPV it was asked to run under; no model, no retrieval."""
 
-    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str,
-                 golden: GoldenItem | None) -> Reply:
+    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str, golden: GoldenItem | None) -> Reply:
         config = RunConfig()
-        return Reply(output=f"{ppv}:{question}", verdict=Verdict(passed=True),
-                     artifact=ArtifactId(alv=DEFAULT_ALV, ppv=ppv, mrv=config.model, tav="none"))
+        return Reply(
+            output=f"{ppv}:{question}",
+            verdict=Verdict(passed=True),
+            artifact=ArtifactId(alv=DEFAULT_ALV, ppv=ppv, mrv=config.model, tav="none"),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -61,18 +63,25 @@ ops = st.lists(
         st.tuples(st.just("move"), st.sampled_from(VERSIONS)),
         st.tuples(st.just("canary"), st.sampled_from(VERSIONS)),
     ),
-    min_size=1, max_size=25,
+    min_size=1,
+    max_size=25,
 )
 
 
 @settings(max_examples=60, deadline=None)
 @given(ops=ops, policy=st.sampled_from(["pin", "hard_cutover"]), percent=st.sampled_from([0.0, 30.0, 100.0]))
-def test_every_turn_runs_under_the_ppv_its_policy_names(registry: PromptRegistry, ops: list[tuple[str, int]],
-                                                        policy: str, percent: float) -> None:
+def test_every_turn_runs_under_the_ppv_its_policy_names(
+    registry: PromptRegistry, ops: list[tuple[str, int]], policy: str, percent: float
+) -> None:
     _reset(registry)
     canary = Canary(percent=percent, salt="prop")
-    manager = SessionManager(None, "pin" if policy == "pin" else "hard_cutover", canary=canary,
-                             labels=LabelStore(registry, poll_interval_s=0.0), responder=EchoResponder())
+    manager = SessionManager(
+        None,
+        "pin" if policy == "pin" else "hard_cutover",
+        canary=canary,
+        labels=LabelStore(registry, poll_interval_s=0.0),
+        responder=EchoResponder(),
+    )
     label_now = {"production": 4, "canary": 5}
     started_on: dict[str, int] = {}
     follows: dict[str, str] = {}
@@ -106,8 +115,7 @@ def test_every_turn_runs_under_the_ppv_its_policy_names(registry: PromptRegistry
         assert session.artifact.same_except_ppv(session.started_under)
 
 
-@given(session_id=st.text(min_size=1, max_size=40), salt=st.text(max_size=10),
-       percent=st.floats(0.0, 100.0, allow_nan=False))
+@given(session_id=st.text(min_size=1, max_size=40), salt=st.text(max_size=10), percent=st.floats(0.0, 100.0, allow_nan=False))
 def test_canary_assignment_never_changes_for_a_session_id(session_id: str, salt: str, percent: float) -> None:
     first = canary_assignment(session_id, percent, salt)
     assert all(canary_assignment(session_id, percent, salt) == first for _ in range(3))

@@ -26,8 +26,10 @@ from replaylab.config import RunConfig
 from replaylab.trace import Trace
 
 INVOICE_Q = "Why was invoice LDG-20260114 charged twice?"
-DOCS = {"hc-0003": "What happens when a card payment fails: If the card on file is declined at renewal, Ledger "
-                   "emails the workspace owner. Ledger then retries the card."}
+DOCS = {
+    "hc-0003": "What happens when a card payment fails: If the card on file is declined at renewal, Ledger "
+    "emails the workspace owner. Ledger then retries the card."
+}
 ALONE_LOOP = GuardConfig(max_steps=1000, max_cost_usd=None, cycle_max_repeats=1000, breaker_failures=1000)
 """Only the loop guard can trip."""
 
@@ -40,7 +42,11 @@ def test_tools_v1_session_resolves_through_accounts() -> None:
     run = run_session(INVOICE_Q, tools="tools-v1", guards=GuardConfig.off(), documents=DOCS)
     assert run.resolved and run.halted_by is None
     assert [(s.agent, s.action.kind) for s in run.steps] == [
-        ("billing", "tool"), ("accounts", "answer"), ("billing", "tool"), ("billing", "answer")]
+        ("billing", "tool"),
+        ("accounts", "answer"),
+        ("billing", "tool"),
+        ("billing", "answer"),
+    ]
     ask = run.tool_calls[0]
     assert ask.tool == "ask_agent" and ask.arguments["context"]["invoice"] == "LDG-20260114"
     assert owner_of("LDG-20260114") in ask.result and owner_of("LDG-20260114") in (run.answer or "")
@@ -77,8 +83,7 @@ def test_loop_guard_alone_stops_at_the_third_identical_call() -> None:
 def test_circuit_breaker_opens_after_three_failures() -> None:
     calls = [ToolAction(tool="doc_lookup", arguments={"doc_id": f"hc-{n:04d}"}) for n in range(1, 10)]
     guards = GuardConfig(max_steps=100, max_cost_usd=None, loop_max_repeats=5)
-    run = run_session("q", tools="tools-v1", guards=guards, agents={"a": ScriptedPolicy(calls)}, entry="a",
-                      documents={})
+    run = run_session("q", tools="tools-v1", guards=guards, agents={"a": ScriptedPolicy(calls)}, entry="a", documents={})
     assert [s.ok for s in run.steps] == [False, False, False]
     assert run.halted_by == "circuit_breaker" and "3 failures within 30 s" in run.guard_events[0].reason
 
@@ -91,28 +96,40 @@ def test_budget_cap_halts_and_is_overrun_by_at_most_one_step() -> None:
 
 
 def test_step_cap_and_token_budget() -> None:
-    capped = run_session(INVOICE_Q, tools="tools-v2",
-                         guards=GuardConfig(max_steps=2, max_cost_usd=None, cycle_max_repeats=99, loop_max_repeats=99))
+    capped = run_session(
+        INVOICE_Q, tools="tools-v2", guards=GuardConfig(max_steps=2, max_cost_usd=None, cycle_max_repeats=99, loop_max_repeats=99)
+    )
     assert capped.halted_by == "step_cap" and len(capped.steps) == 2
-    tokens = run_session(INVOICE_Q, tools="tools-v2", guards=GuardConfig(max_steps=99, max_cost_usd=None, max_tokens=5000,
-                                                                           cycle_max_repeats=99, loop_max_repeats=99))
-    assert tokens.halted_by == "budget" and tokens.tokens <= 5000 + max(s.prompt_tokens + s.completion_tokens
-                                                                          for s in tokens.steps)
+    tokens = run_session(
+        INVOICE_Q,
+        tools="tools-v2",
+        guards=GuardConfig(max_steps=99, max_cost_usd=None, max_tokens=5000, cycle_max_repeats=99, loop_max_repeats=99),
+    )
+    assert tokens.halted_by == "budget" and tokens.tokens <= 5000 + max(
+        s.prompt_tokens + s.completion_tokens for s in tokens.steps
+    )
 
 
 def test_unclear_and_workspace_sessions_need_no_other_agent() -> None:
     unclear = run_session("Why was I charged twice this month?", tools="tools-v2", guards=GuardConfig.off())
     assert unclear.resolved and len(unclear.steps) == 1 and "LDG-" in (unclear.answer or "")
-    ws = run_session("My card was declined: is workspace WS-00A1B2 still usable?", tools="tools-v2",
-                     guards=GuardConfig.off(), documents=DOCS)
+    ws = run_session(
+        "My card was declined: is workspace WS-00A1B2 still usable?", tools="tools-v2", guards=GuardConfig.off(), documents=DOCS
+    )
     assert ws.resolved and [c.tool for c in ws.tool_calls] == ["doc_lookup"]
     assert "WS-00A1B2" in (ws.answer or "") and "declined at renewal" in (ws.answer or "")
 
 
 def test_unknown_agent_and_bad_arguments_are_failed_tool_calls() -> None:
     ask = ToolAction(tool="ask_agent", arguments={"agent": "legal", "question": "?"})
-    run = run_session("q", tools="tools-v2", guards=GuardConfig.off(), entry="a", horizon=3,
-                      agents={"a": ScriptedPolicy([ask, FinalAnswer(text="done")])})
+    run = run_session(
+        "q",
+        tools="tools-v2",
+        guards=GuardConfig.off(),
+        entry="a",
+        horizon=3,
+        agents={"a": ScriptedPolicy([ask, FinalAnswer(text="done")])},
+    )
     assert not run.steps[0].ok and "no agent 'legal'" in run.steps[0].result and run.answer == "done"
     with pytest.raises(ValueError, match="entry agent"):
         run_session("q", agents={"a": BillingAgent()}, entry="b")
@@ -146,15 +163,16 @@ def test_guard_config_labels_and_roundtrip() -> None:
 
 def test_policies_only_fill_fields_their_schema_declares() -> None:
     from replaylab.agents.policies import Frame
-    from replaylab.agents.tools import toolset
+    from replaylab.stack.tools import toolset
 
     frame = Frame(agent="billing", question=INVOICE_Q, asked_by="user")
     v1 = BillingAgent().act(frame, toolset("tools-v1"))
     v2 = BillingAgent().act(frame, toolset("tools-v2"))
     assert isinstance(v1, ToolAction) and "context" in v1.arguments
     assert isinstance(v2, ToolAction) and "context" not in v2.arguments
-    lost = AccountsAgent().act(Frame(agent="accounts", question=v2.arguments["question"], asked_by="billing"),
-                               toolset("tools-v2"))
+    lost = AccountsAgent().act(
+        Frame(agent="accounts", question=v2.arguments["question"], asked_by="billing"), toolset("tools-v2")
+    )
     assert isinstance(lost, ToolAction) and lost.arguments["agent"] == "billing"
 
 
@@ -176,14 +194,13 @@ def test_projected_weekly_cost_with_guards_off_and_on() -> None:
 
 
 def test_agent_run_bounds() -> None:
-    run = AgentRun(question="q", tools="tools-v1", guards=GuardConfig.off(), entry="a", prompt_tokens=10,
-                   completion_tokens=5)
+    run = AgentRun(question="q", tools="tools-v1", guards=GuardConfig.off(), entry="a", prompt_tokens=10, completion_tokens=5)
     assert run.within(max_tokens=15) and not run.within(max_tokens=14)
     assert not run.model_copy(update={"halted_by": "horizon"}).within(max_tokens=10**6)
 
 
 def test_agent_loop_drill_passes(tiny_stack) -> None:  # type: ignore[no-untyped-def]
-    from replaylab.agents.drill import run_agent_loop_drill
+    from replaylab.drills.agent_loop import run_agent_loop_drill
     from replaylab.scenario import load_scenario
 
     scenario = load_scenario("agent-loop")
@@ -209,16 +226,33 @@ def _rag_trace(handler: str, n: int) -> Trace:
     from replaylab.trace import GenerationSpan, ModelRuntime, RoutingSpan, VersionSnapshot
 
     cfg = RunConfig()
-    return Trace(trace_id=f"tr-{handler}-{n}", created_at=datetime(2026, 5, 1, tzinfo=timezone.utc), question="q",
-                 config=cfg, routing=RoutingSpan(router="intent-v1", handler=handler),
-                 versions=VersionSnapshot(ppv="rag-answer@2", mrv=ModelRuntime(requested="m", returned="m"),
-                                          index_snapshot="s", embedder="e", corpus_snapshot="c"),
-                 generation=GenerationSpan(model_requested="m", model_returned="m", sampling=cfg.sampling, output="a",
-                                           prompt_tokens=900, completion_tokens=20, latency_ms=1.0))
+    return Trace(
+        trace_id=f"tr-{handler}-{n}",
+        created_at=datetime(2026, 5, 1, tzinfo=timezone.utc),
+        question="q",
+        config=cfg,
+        routing=RoutingSpan(router="intent-v1", handler=handler),
+        versions=VersionSnapshot(
+            ppv="rag-answer@2",
+            mrv=ModelRuntime(requested="m", returned="m"),
+            index_snapshot="s",
+            embedder="e",
+            corpus_snapshot="c",
+        ),
+        generation=GenerationSpan(
+            model_requested="m",
+            model_returned="m",
+            sampling=cfg.sampling,
+            output="a",
+            prompt_tokens=900,
+            completion_tokens=20,
+            latency_ms=1.0,
+        ),
+    )
 
 
 def test_routing_share_fires_on_a_20_to_80_percent_move(tiny_stack) -> None:  # type: ignore[no-untyped-def]
-    from replaylab.agents.detectors import RoutingShare
+    from replaylab.detectors.agents import RoutingShare
 
     baseline = [_rag_trace("doc_lookup" if i < 10 else "rag", i) for i in range(50)]  # doc_lookup 20%
     window = [_rag_trace("doc_lookup" if i < 40 else "rag", i) for i in range(50)]  # doc_lookup 80%
@@ -234,10 +268,9 @@ def test_routing_share_fires_on_a_20_to_80_percent_move(tiny_stack) -> None:  # 
 
 
 def test_loop_detectors_fire_on_looping_sessions_and_stay_quiet_on_rag(tiny_stack) -> None:  # type: ignore[no-untyped-def]
-    from replaylab.agents.detectors import CallGraphCycle, SessionTokenAnomaly, find_cycle
+    from replaylab.detectors.agents import CallGraphCycle, SessionTokenAnomaly, find_cycle
 
-    healthy = [run_session(INVOICE_Q, tools="tools-v1", guards=GuardConfig.off()).to_trace(RunConfig())
-               for _ in range(3)]
+    healthy = [run_session(INVOICE_Q, tools="tools-v1", guards=GuardConfig.off()).to_trace(RunConfig()) for _ in range(3)]
     looping = [run_session(INVOICE_Q, tools="tools-v2", guards=GuardConfig.off(), horizon=120).to_trace(RunConfig())]
     cyc = CallGraphCycle().detect(looping + healthy, healthy, stack=tiny_stack)
     assert cyc.fired and cyc.statistic == 1 and "billing -> accounts -> billing" in cyc.reason

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from replaylab.bisect import BisectResult, RunResult, Step, bisect
-from replaylab.ddmin import DeltaDebugger, ddmin
+from replaylab.bisection.ddmin import DeltaDebugger, ddmin
+from replaylab.bisection.engine import BisectResult, RunResult, Step, bisect
+from replaylab.bisection.probe import Prober, canonical, jsonable
 from replaylab.errors import ConfigError, ReplayFailed
-from replaylab.probe import Prober, canonical, jsonable
 
 Assignment = Mapping[str, Any]
 
@@ -370,6 +370,4 @@ def test_context_that_fails_when_empty_gives_no_culprits() -> None:
         chunk_outcome=chunk_outcome,
     )
     assert result.culprit_chunks is None
-    assert result.culprit_chunks_reason.startswith(
-        "removing all 3 chunks does not make the run pass (passes 0/1 seeds)"
-    )
+    assert result.culprit_chunks_reason.startswith("removing all 3 chunks does not make the run pass (passes 0/1 seeds)")

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from replaylab.canary_gate import (
+from replaylab.config import RunConfig
+from replaylab.errors import InputError
+from replaylab.golden.release_gate import (
     bootstrap_ci,
     gate_cases,
     mcnemar_exact,
@@ -18,9 +20,7 @@ from replaylab.canary_gate import (
     promote,
     run_gate,
 )
-from replaylab.config import RunConfig
-from replaylab.errors import InputError
-from replaylab.golden import GoldenStore
+from replaylab.golden.store import GoldenStore
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import load_trace, save_trace
@@ -72,8 +72,10 @@ def test_cases_are_the_golden_set_regression_cases_and_recent_traces(stack: Stac
     assert len(golden_refs) == 10 and "reg-001" in golden_refs  # regression cases are always in the sample
     asked = {c.question for c in sampled if c.source == "golden"}
     assert [c.ref for c in sampled if c.source == "trace"] == [
-        t.trace_id for t in sorted((load_trace(p) for p in recent.glob("q*.json")), key=lambda t: t.created_at,
-                                   reverse=True) if t.question not in asked]
+        t.trace_id
+        for t in sorted((load_trace(p) for p in recent.glob("q*.json")), key=lambda t: t.created_at, reverse=True)
+        if t.question not in asked
+    ]
     fresh = tmp_path / "fresh"
     t = stack.run("Does Harbor have a dark mode?", PROD)
     save_trace(t, fresh / "t.json")
@@ -119,8 +121,7 @@ def test_an_equivalent_candidate_is_accepted_and_promoted(stack: Stack) -> None:
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPLAYLAB_HOME": str(home), "COLUMNS": "200"}
     code = "import replaylab.cli.teach_cmd; from replaylab.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300,
-                          check=False)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
 def test_cli_refuses_with_exit_1_and_accepts_with_exit_0(tmp_path: Path) -> None:
@@ -128,14 +129,33 @@ def test_cli_refuses_with_exit_1_and_accepts_with_exit_0(tmp_path: Path) -> None
     (tmp_path / "bad.yaml").write_text(YAML.format(prompt="rag-answer@5"))
     (tmp_path / "same.yaml").write_text(YAML.format(prompt="rag-answer@3"))
     home = tmp_path / "ws"
-    refused = _cli(home, "canary-gate", "--candidate", str(tmp_path / "bad.yaml"), "--baseline", str(tmp_path / "prod.yaml"),
-                   "--sample", "12", "--json", str(tmp_path / "gate.json"))
+    refused = _cli(
+        home,
+        "canary-gate",
+        "--candidate",
+        str(tmp_path / "bad.yaml"),
+        "--baseline",
+        str(tmp_path / "prod.yaml"),
+        "--sample",
+        "12",
+        "--json",
+        str(tmp_path / "gate.json"),
+    )
     assert refused.returncode == 1, refused.stderr
     assert "REFUSED" in refused.stdout and "REGRESSED" in refused.stdout and "production label NOT moved" in refused.stdout
     report = json.loads((tmp_path / "gate.json").read_text())
     assert report["accepted"] is False and report["cases"] == 12 and report["label_move"] is None
-    dry = _cli(home, "canary-gate", "--candidate", str(tmp_path / "same.yaml"), "--baseline", str(tmp_path / "prod.yaml"),
-               "--sample", "8", "--dry-run")
+    dry = _cli(
+        home,
+        "canary-gate",
+        "--candidate",
+        str(tmp_path / "same.yaml"),
+        "--baseline",
+        str(tmp_path / "prod.yaml"),
+        "--sample",
+        "8",
+        "--dry-run",
+    )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "ACCEPTED dry run: production label not moved" in dry.stdout
     assert json.loads((home / "prompts" / "labels.json").read_text())["rag-answer"]["production"] == 4

@@ -18,7 +18,8 @@ from openai import OpenAI
 from typer.testing import CliRunner
 from vcr.request import Request
 
-from replaylab.cassettes import (
+from replaylab.bisection.probe import Prober, RunResult
+from replaylab.cassettes.profile import (
     RecordMode,
     audit,
     chat_body,
@@ -28,22 +29,25 @@ from replaylab.cassettes import (
     use_cassette,
     working_copy,
 )
+from replaylab.cassettes.redaction import scrub_request, scrub_text
 from replaylab.config import SamplingParams
 from replaylab.errors import CassetteError, CassetteMiss, ConfigError, ReplayFailed
-from replaylab.models.base import ChatMessage, GenerationRequest
+from replaylab.models.base import GenerationRequest
 from replaylab.models.openai_http import OpenAIChat, endpoint_from_env
-from replaylab.probe import Prober, RunResult
-from replaylab.redaction import scrub_request, scrub_text
-from replaylab.server import LocalEndpoint
+from replaylab.models.server import LocalEndpoint
+from replaylab.trace import ChatMessage
 
 FAKE_KEY = "sk-test-FAKEKEY0123456789abcdef"
 BODY_KEY = "sk-body-ANOTHERFAKE0123456789"
 COOKIE = "session=cookievalue-0123456789"
 MESSAGES = [
-    ChatMessage(role="system", content="Answer using only the context. If it is not there, say \"I don't know\"."),
-    ChatMessage(role="user", content="Context:\n[1] (help-centre, ingested 2026-05-01) Refunds: Refunds are "
-                "processed within 14 days of the request.\n\nQuestion: How many days does a refund take to "
-                "be processed?\nAnswer:"),
+    ChatMessage(role="system", content='Answer using only the context. If it is not there, say "I don\'t know".'),
+    ChatMessage(
+        role="user",
+        content="Context:\n[1] (help-centre, ingested 2026-05-01) Refunds: Refunds are "
+        "processed within 14 days of the request.\n\nQuestion: How many days does a refund take to "
+        "be processed?\nAnswer:",
+    ),
 ]
 
 
@@ -51,8 +55,9 @@ def _request(**sampling: Any) -> GenerationRequest:
     return GenerationRequest(model="openai:sandbox-reader-1.0", messages=MESSAGES, sampling=SamplingParams(**sampling))
 
 
-def _vcr_request(body: dict[str, Any], *, uri: str = "http://127.0.0.1:1234/v1/chat/completions",
-                 headers: dict[str, str] | None = None) -> Request:
+def _vcr_request(
+    body: dict[str, Any], *, uri: str = "http://127.0.0.1:1234/v1/chat/completions", headers: dict[str, str] | None = None
+) -> Request:
     return Request("POST", uri, json.dumps(body).encode(), headers or {})
 
 
@@ -82,8 +87,9 @@ def test_record_mode_is_checked_at_the_edge() -> None:
 
 def test_matcher_reads_the_deciding_body_fields_not_bytes_headers_or_port() -> None:
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0, "seed": 1}
-    same = _vcr_request({**body, "user": "someone", "stream": False}, uri="http://10.0.0.1:9/v1/chat/completions",
-                        headers={"X-Trace": "abc"})
+    same = _vcr_request(
+        {**body, "user": "someone", "stream": False}, uri="http://10.0.0.1:9/v1/chat/completions", headers={"X-Trace": "abc"}
+    )
     recorded = _vcr_request(body)
     chat_body(same, recorded)  # extra body keys, headers, host and port do not matter
     assert request_differences(_vcr_request(dict(reversed(list(body.items())))), recorded) == []
@@ -91,7 +97,9 @@ def test_matcher_reads_the_deciding_body_fields_not_bytes_headers_or_port() -> N
         chat_body(_vcr_request({**body, "temperature": 0.7}), recorded)
     changed = {**body, "messages": [{"role": "user", "content": "hello"}], "stop": ["\n"]}
     assert request_differences(_vcr_request(changed), recorded) == [
-        "messages[0].content", 'stop (null recorded, ["\\n"] requested)']
+        "messages[0].content",
+        'stop (null recorded, ["\\n"] requested)',
+    ]
 
 
 def test_recording_holds_no_secret_and_the_audit_passes(tmp_path: Path, endpoint: str) -> None:
@@ -100,9 +108,14 @@ def test_recording_holds_no_secret_and_the_audit_passes(tmp_path: Path, endpoint
         OpenAIChat("sandbox-reader-1.0", base_url=endpoint, api_key=FAKE_KEY).generate(_request())
         client = OpenAI(base_url=endpoint, api_key=FAKE_KEY, max_retries=0)
         reply = client.chat.completions.create(
-            model="sandbox-reader-1.0", messages=[m.model_dump() for m in MESSAGES], temperature=0, seed=0,  # type: ignore[misc]
-            max_tokens=32, extra_headers={"Cookie": COOKIE, "X-Api-Key": FAKE_KEY},
-            extra_body={"api_key": BODY_KEY, "password": "hunter2-password", "metadata": {"token": "tok-123456"}})
+            model="sandbox-reader-1.0",
+            messages=[m.model_dump() for m in MESSAGES],
+            temperature=0,
+            seed=0,  # type: ignore[misc]
+            max_tokens=32,
+            extra_headers={"Cookie": COOKIE, "X-Api-Key": FAKE_KEY},
+            extra_body={"api_key": BODY_KEY, "password": "hunter2-password", "metadata": {"token": "tok-123456"}},
+        )
     assert reply.choices[0].message.content == "Refunds are processed within 14 days of the request."
     text = path.read_text()
     for secret in (FAKE_KEY, BODY_KEY, COOKIE, "cookievalue", "hunter2", "tok-123456", "FAKEKEY"):
@@ -162,8 +175,11 @@ def test_none_mode_replays_offline_and_a_miss_names_the_closest_call_and_fields(
 
 def test_none_mode_without_a_cassette_is_a_clear_miss(tmp_path: Path) -> None:
     gen = OpenAIChat("sandbox-reader-1.0", base_url="http://127.0.0.1:9/v1")
-    with blocked_sockets() as attempts, use_cassette(tmp_path / "absent.yaml"), \
-            pytest.raises(CassetteMiss, match=r"no cassette at .*absent\.yaml"):
+    with (
+        blocked_sockets() as attempts,
+        use_cassette(tmp_path / "absent.yaml"),
+        pytest.raises(CassetteMiss, match=r"no cassette at .*absent\.yaml"),
+    ):
         gen.generate(_request())
     assert attempts == [] and not (tmp_path / "absent.yaml").exists()
 
@@ -190,8 +206,7 @@ def test_junk_cassette_is_one_error_and_is_never_overwritten(tmp_path: Path, end
     junk = tmp_path / "junk.yaml"
     junk.write_text("interactions: [1, 2\n")
     gen = OpenAIChat("sandbox-reader-1.0", base_url=endpoint)
-    with pytest.raises(CassetteError, match=r"junk.yaml is not valid YAML \(line 2"), \
-            use_cassette(junk, "new_episodes"):
+    with pytest.raises(CassetteError, match=r"junk.yaml is not valid YAML \(line 2"), use_cassette(junk, "new_episodes"):
         gen.generate(_request())
     assert junk.read_text() == "interactions: [1, 2\n"
     wrong = tmp_path / "wrong.yaml"
@@ -200,8 +215,7 @@ def test_junk_cassette_is_one_error_and_is_never_overwritten(tmp_path: Path, end
         load_cassette(wrong)
 
 
-def test_working_copy_keeps_the_shipped_cassette_untouched(recorded: Path, endpoint: str,
-                                                          workspace: Any) -> None:
+def test_working_copy_keeps_the_shipped_cassette_untouched(recorded: Path, endpoint: str, workspace: Any) -> None:
     shipped = recorded.read_bytes()
     copy = working_copy(recorded, ws=workspace)
     assert copy.parent == workspace.root / "cassettes" and copy.read_bytes() == shipped
@@ -233,8 +247,14 @@ def test_endpoint_and_key_come_from_the_environment(monkeypatch: pytest.MonkeyPa
 
     def answer(req: httpx.Request) -> httpx.Response:
         seen.append(req)
-        return httpx.Response(200, json={"model": "remote-1.2", "choices": [{"message": {"content": "ok"}}],
-                                         "usage": {"prompt_tokens": 5, "completion_tokens": 1}})
+        return httpx.Response(
+            200,
+            json={
+                "model": "remote-1.2",
+                "choices": [{"message": {"content": "ok"}}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 1},
+            },
+        )
 
     monkeypatch.setenv("REPLAYLAB_OPENAI_BASE_URL", "http://provider.test/v1")
     monkeypatch.setenv("REPLAYLAB_OPENAI_API_KEY", FAKE_KEY)
@@ -242,14 +262,25 @@ def test_endpoint_and_key_come_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert (out.output, out.model_returned, out.prompt_tokens, out.completion_tokens) == ("ok", "remote-1.2", 5, 1)
     assert str(seen[0].url) == "http://provider.test/v1/chat/completions"
     assert seen[0].headers["authorization"] == f"Bearer {FAKE_KEY}"
-    assert json.loads(seen[0].content) == {"model": "remote", "messages": [m.model_dump() for m in MESSAGES],
-                                           "temperature": 0.0, "top_p": 1.0, "seed": 4, "max_tokens": 96}
+    assert json.loads(seen[0].content) == {
+        "model": "remote",
+        "messages": [m.model_dump() for m in MESSAGES],
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "seed": 4,
+        "max_tokens": 96,
+    }
 
 
 def test_scrubbers_cover_strings_anywhere_and_query_keys() -> None:
     assert scrub_text(f"use {FAKE_KEY} or Bearer abc.def-123456") == "use <REDACTED> or Bearer <REDACTED>"
-    req = scrub_request(Request("GET", f"https://h.test/v1/models?key=AIzaSECRET&limit=5&note={FAKE_KEY}", None,
-                                {"Authorization": f"Bearer {FAKE_KEY}", "Accept": "application/json",
-                                 "X-Session-Token": "abc"}))
+    req = scrub_request(
+        Request(
+            "GET",
+            f"https://h.test/v1/models?key=AIzaSECRET&limit=5&note={FAKE_KEY}",
+            None,
+            {"Authorization": f"Bearer {FAKE_KEY}", "Accept": "application/json", "X-Session-Token": "abc"},
+        )
+    )
     assert FAKE_KEY not in req.uri and "AIzaSECRET" not in req.uri and "limit=5" in req.uri
     assert dict(req.headers) == {"Accept": "application/json"}

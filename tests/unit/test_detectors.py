@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 from replaylab.config import IndexSpec, RunConfig
-from replaylab.deployment import Deployment
 from replaylab.detectors import (
     OWN_FAULT,
     ChunkAge,
@@ -26,6 +25,7 @@ from replaylab.detectors import (
     all_detectors,
     measure_detectors,
 )
+from replaylab.evals.golden_traffic import run_traffic
 from replaylab.faults import (
     EmbeddingDrift,
     EtlBadBatch,
@@ -38,14 +38,21 @@ from replaylab.faults import (
 )
 from replaylab.registry import names
 from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
-from replaylab.traffic import run_traffic
 from replaylab.workspace import Workspace
 
 BASE = RunConfig(index=IndexSpec(embedder="hashing-test"), embedder="hashing-test")
-MINE = ["chunk-age", "index-staleness", "model-version-change", "quality-drop", "query-embedding-drift",
-        "sampling-config-drift", "source-concentration"]
+MINE = [
+    "chunk-age",
+    "index-staleness",
+    "model-version-change",
+    "quality-drop",
+    "query-embedding-drift",
+    "sampling-config-drift",
+    "source-concentration",
+]
 FAST_DRIFT = QueryEmbeddingDrift(mmd_permutations=199)
 
 
@@ -72,8 +79,9 @@ def restore(stack: Stack) -> Iterator[None]:
     Deployment.capture(stack, BASE).model_copy(update={"served_as": {}}).activate(stack)
 
 
-def fault_window(stack: Stack, golden: list[GoldenItem], fault: FaultBase, *,
-                 focus: bool = False) -> tuple[list[Trace], list[Trace]]:
+def fault_window(
+    stack: Stack, golden: list[GoldenItem], fault: FaultBase, *, focus: bool = False
+) -> tuple[list[Trace], list[Trace]]:
     """(window under the fault, baseline window before it).
 
     The window is the 20 clean-window questions, or with `focus` the questions the fault breaks
@@ -107,8 +115,7 @@ def test_no_detector_fires_on_clean_traffic(stack: Stack, clean: tuple[list[Trac
         assert not d.fired, d
 
 
-def test_no_detector_fires_when_the_same_questions_replay_unchanged(stack: Stack,
-                                                                   clean: tuple[list[Trace], list[Trace]]) -> None:
+def test_no_detector_fires_when_the_same_questions_replay_unchanged(stack: Stack, clean: tuple[list[Trace], list[Trace]]) -> None:
     baseline, _ = clean
     for det in [*(d for d in all_detectors() if d.name in MINE and d.name != "query-embedding-drift"), FAST_DRIFT]:
         assert not det.detect(baseline[:20], baseline, stack=stack).fired, det.name
@@ -121,8 +128,7 @@ def test_empty_windows_are_quiet(stack: Stack, clean: tuple[list[Trace], list[Tr
             assert not det.detect([], baseline, stack=stack).fired
 
 
-def test_query_embedding_drift_sees_a_query_embedder_swap(stack: Stack, golden: list[GoldenItem],
-                                                          restore: None) -> None:
+def test_query_embedding_drift_sees_a_query_embedder_swap(stack: Stack, golden: list[GoldenItem], restore: None) -> None:
     window, baseline = fault_window(stack, golden, EmbeddingDrift(to="hashing-test-v2"))
     d = FAST_DRIFT.detect(window, baseline, stack=stack)
     assert d.fired, d.reason
@@ -131,8 +137,7 @@ def test_query_embedding_drift_sees_a_query_embedder_swap(stack: Stack, golden: 
     assert "hashing-test-v2" in d.reason
 
 
-def test_index_staleness_canary_catches_the_embedder_swap(stack: Stack, golden: list[GoldenItem],
-                                                          restore: None) -> None:
+def test_index_staleness_canary_catches_the_embedder_swap(stack: Stack, golden: list[GoldenItem], restore: None) -> None:
     window, baseline = fault_window(stack, golden, EmbeddingDrift(to="hashing-test-v2"))
     d = IndexStaleness().detect(window, baseline, stack=stack)
     assert d.fired and d.statistic == 0.0
@@ -190,11 +195,20 @@ def test_chunk_age_on_an_etl_batch(stack: Stack, golden: list[GoldenItem], resto
 
 def test_measure_detectors_reports_tp_and_fp(stack: Stack, golden: list[GoldenItem], restore: None) -> None:
     table = measure_detectors(
-        stack, deployment=Deployment.capture(stack, BASE), golden=golden,
-        detectors=[ModelVersionChange(), SamplingConfigDrift()], faults=[SilentModelChange(), SamplingDrift()],
-        windows=2, window_size=5, clean_windows=2, baseline_size=10)
-    assert [(r.detector, r.fault) for r in table.rows] == [("model-version-change", "silent-model-change"),
-                                                           ("sampling-config-drift", "sampling-drift")]
+        stack,
+        deployment=Deployment.capture(stack, BASE),
+        golden=golden,
+        detectors=[ModelVersionChange(), SamplingConfigDrift()],
+        faults=[SilentModelChange(), SamplingDrift()],
+        windows=2,
+        window_size=5,
+        clean_windows=2,
+        baseline_size=10,
+    )
+    assert [(r.detector, r.fault) for r in table.rows] == [
+        ("model-version-change", "silent-model-change"),
+        ("sampling-config-drift", "sampling-drift"),
+    ]
     for row in table.rows:
         assert row.own and row.tp_rate == 1.0 and row.fp_rate == 0.0
         assert row.clean_requests == 10 and row.requests == 10

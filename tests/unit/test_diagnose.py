@@ -14,8 +14,8 @@ from _stand_ins import recency_reader
 from typer.testing import CliRunner
 
 from replaylab.config import CorpusSpec, IndexSpec, RunConfig, SamplingParams
-from replaylab.counterfactuals import counterfactuals
-from replaylab.diagnose import Diagnosis, diagnose, diagnose_many
+from replaylab.diagnosis.counterfactuals import counterfactuals
+from replaylab.diagnosis.tree import Diagnosis, diagnose, diagnose_many
 from replaylab.errors import TraceError
 from replaylab.stack.corpus import Document, GoldenItem, load_corpus, load_golden, save_batch
 from replaylab.stack.pipeline import Stack, golden_of
@@ -25,41 +25,108 @@ from replaylab.workspace import Workspace
 WHEN = datetime(2026, 4, 1, tzinfo=timezone.utc)
 
 DOCS = [
-    ("hc-0001", "Plans and prices", "help-centre", "billing", "2026-01-10",
-     "The Starter plan costs $7 per user per month and is capped at 12 users per workspace. The Team plan costs "
-     "$16 per user per month and adds version history. Paying monthly adds 18% to the price."),
-    ("hc-0002", "Failed card payments", "help-centre", "billing", "2026-01-12",
-     "If a card is declined, Ledger retries the card on the second, fifth and ninth day. The workspace stays usable "
-     "during a grace period of 10 days after the first failed charge. An unpaid workspace is suspended 45 days "
-     "after the first failed charge."),
-    ("pol-0001", "Refund policy", "policies", "billing", "2026-01-15",
-     "Annual subscriptions can be cancelled for a pro-rata refund within 40 days of the renewal date. Refunds are "
-     "returned to the original payment method within 10 business days after approval."),
-    ("hc-0101", "Setting up SAML single sign-on", "help-centre", "sso", "2026-01-20",
-     "Keystone supports SAML single sign-on on the Business plan. The SAML certificate must be rotated every 24 "
-     "months. Each workspace can connect up to 3 identity providers."),
-    ("hc-0103", "Uploading a certificate", "help-centre", "sso", "2026-01-21",
-     "Upload the SAML certificate as a PEM file in the Keystone settings. Files signed with SHA-1 are rejected."),
-    ("rb-0101", "Keystone login outage runbook", "runbooks", "sso", "2026-02-01",
-     "When Keystone logins fail, page the identity on-call lead Mira Okafor. Login errors are logged with the code "
-     "KST-502."),
-    ("hc-0102", "Session length", "help-centre", "sso", "2026-02-03",
-     "Single sign-on sessions last 12 hours before users must sign in again. Admins can shorten sessions to 1 hour."),
+    (
+        "hc-0001",
+        "Plans and prices",
+        "help-centre",
+        "billing",
+        "2026-01-10",
+        "The Starter plan costs $7 per user per month and is capped at 12 users per workspace. The Team plan costs "
+        "$16 per user per month and adds version history. Paying monthly adds 18% to the price.",
+    ),
+    (
+        "hc-0002",
+        "Failed card payments",
+        "help-centre",
+        "billing",
+        "2026-01-12",
+        "If a card is declined, Ledger retries the card on the second, fifth and ninth day. The workspace stays usable "
+        "during a grace period of 10 days after the first failed charge. An unpaid workspace is suspended 45 days "
+        "after the first failed charge.",
+    ),
+    (
+        "pol-0001",
+        "Refund policy",
+        "policies",
+        "billing",
+        "2026-01-15",
+        "Annual subscriptions can be cancelled for a pro-rata refund within 40 days of the renewal date. Refunds are "
+        "returned to the original payment method within 10 business days after approval.",
+    ),
+    (
+        "hc-0101",
+        "Setting up SAML single sign-on",
+        "help-centre",
+        "sso",
+        "2026-01-20",
+        "Keystone supports SAML single sign-on on the Business plan. The SAML certificate must be rotated every 24 "
+        "months. Each workspace can connect up to 3 identity providers.",
+    ),
+    (
+        "hc-0103",
+        "Uploading a certificate",
+        "help-centre",
+        "sso",
+        "2026-01-21",
+        "Upload the SAML certificate as a PEM file in the Keystone settings. Files signed with SHA-1 are rejected.",
+    ),
+    (
+        "rb-0101",
+        "Keystone login outage runbook",
+        "runbooks",
+        "sso",
+        "2026-02-01",
+        "When Keystone logins fail, page the identity on-call lead Mira Okafor. Login errors are logged with the code KST-502.",
+    ),
+    (
+        "hc-0102",
+        "Session length",
+        "help-centre",
+        "sso",
+        "2026-02-03",
+        "Single sign-on sessions last 12 hours before users must sign in again. Admins can shorten sessions to 1 hour.",
+    ),
 ]
 GOLDEN = [
-    dict(qid="q001", question="How many users is the Starter plan capped at per workspace?", answer="12 users",
-         aliases=["12", "twelve users"], doc_ids=["hc-0001"]),
-    dict(qid="q002", question="How many days of grace period does a workspace get after the first failed charge?",
-         answer="16 days", aliases=["sixteen days", "16"], doc_ids=["hc-0002"], updated=True, old_answer="10 days"),
-    dict(qid="q003", question="Within how many days of the renewal date can an annual subscription be cancelled "
-         "for a pro-rata refund?", answer="40 days", aliases=["forty days"], doc_ids=["pol-0001"]),
-    dict(qid="q004", question="How often must the SAML certificate be rotated?", answer="24 months",
-         aliases=["every 24 months"], doc_ids=["hc-0101"]),
-    dict(qid="q005", question="Which error code are Keystone login errors logged with?", answer="KST-502",
-         doc_ids=["rb-0101"]),
-    dict(qid="q006", question="Since SSO sessions last 8 hours, how long do single sign-on sessions last before "
-         "users must sign in again?", answer="12 hours", aliases=["twelve hours"], doc_ids=["hc-0102"],
-         false_premise="8 hours"),
+    dict(
+        qid="q001",
+        question="How many users is the Starter plan capped at per workspace?",
+        answer="12 users",
+        aliases=["12", "twelve users"],
+        doc_ids=["hc-0001"],
+    ),
+    dict(
+        qid="q002",
+        question="How many days of grace period does a workspace get after the first failed charge?",
+        answer="16 days",
+        aliases=["sixteen days", "16"],
+        doc_ids=["hc-0002"],
+        updated=True,
+        old_answer="10 days",
+    ),
+    dict(
+        qid="q003",
+        question="Within how many days of the renewal date can an annual subscription be cancelled for a pro-rata refund?",
+        answer="40 days",
+        aliases=["forty days"],
+        doc_ids=["pol-0001"],
+    ),
+    dict(
+        qid="q004",
+        question="How often must the SAML certificate be rotated?",
+        answer="24 months",
+        aliases=["every 24 months"],
+        doc_ids=["hc-0101"],
+    ),
+    dict(qid="q005", question="Which error code are Keystone login errors logged with?", answer="KST-502", doc_ids=["rb-0101"]),
+    dict(
+        qid="q006",
+        question="Since SSO sessions last 8 hours, how long do single sign-on sessions last before users must sign in again?",
+        answer="12 hours",
+        aliases=["twelve hours"],
+        doc_ids=["hc-0102"],
+        false_premise="8 hours",
+    ),
 ]
 
 
@@ -74,8 +141,12 @@ def _rows() -> list[dict[str, str]]:
 def env(tmp_path: Path) -> tuple[Stack, RunConfig, dict[str, GoldenItem]]:
     (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows()))
     (tmp_path / "golden.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLDEN))
-    cfg = RunConfig(corpus=CorpusSpec(source=str(tmp_path / "docs.jsonl")), index=IndexSpec(embedder="hashing-test"),
-                    embedder="hashing-test", top_k=3)
+    cfg = RunConfig(
+        corpus=CorpusSpec(source=str(tmp_path / "docs.jsonl")),
+        index=IndexSpec(embedder="hashing-test"),
+        embedder="hashing-test",
+        top_k=3,
+    )
     stack = Stack(Workspace(tmp_path / "ws"), clock=lambda: WHEN)
     return stack, cfg, {g.qid: g for g in load_golden(tmp_path / "golden.jsonl")}
 
@@ -104,6 +175,7 @@ def check_shape(d: Diagnosis) -> None:
 
 # ---- counterfactuals ----------------------------------------------------------------------
 
+
 def test_counterfactuals_of_a_stale_index(env: Env) -> None:
     stack, cfg, _ = env
     tr = run(env, "q002", index=cfg.index.model_copy(update={"as_of": date(2026, 2, 15)}))
@@ -120,8 +192,7 @@ def test_counterfactuals_of_a_stale_index(env: Env) -> None:
 
 
 def test_counterfactuals_answer_first_moves_the_answer_chunk(env: Env) -> None:
-    tr = run(env, "q004", model="sandbox-reader-1.1", context=("hc-0103#0", "hc-0001#0", "hc-0101#0", "pol-0001#0",
-                                                                "rb-0101#0"))
+    tr = run(env, "q004", model="sandbox-reader-1.1", context=("hc-0103#0", "hc-0001#0", "hc-0101#0", "pol-0001#0", "rb-0101#0"))
     cf = counterfactuals(env[0], tr)
     assert cf.run("recorded").passed is False
     assert cf.run("answer_first").context_chunk_ids[0] == "hc-0101#0" and cf.run("answer_first").passed is True
@@ -132,6 +203,7 @@ def test_counterfactuals_answer_first_moves_the_answer_chunk(env: Env) -> None:
 
 
 # ---- one layer each ----------------------------------------------------------------------------
+
 
 def test_passing_request_is_layer_none(env: Env) -> None:
     d = diagnose(env[0], run(env, "q001"))
@@ -191,8 +263,7 @@ def test_generation_position_effect_after_a_silent_model_change(env: Env) -> Non
 def test_generation_position_effect_for_a_recency_biased_model(env: Env) -> None:
     """A model that reads the end of its context best (as Gemma 3 270M measures): moving the answer first does
     not help, moving it last does, and the diagnosis still names a position effect."""
-    tr = run(env, "q004", model=recency_reader(), context=("hc-0101#0", "hc-0001#0", "pol-0001#0", "rb-0101#0",
-                                                            "hc-0103#0"))
+    tr = run(env, "q004", model=recency_reader(), context=("hc-0101#0", "hc-0001#0", "pol-0001#0", "rb-0101#0", "hc-0103#0"))
     cf = counterfactuals(env[0], tr)
     assert cf.run("recorded").passed is False and cf.run("oracle").passed is True
     assert cf.run("answer_first").passed is False and cf.run("answer_last").passed is True
@@ -212,11 +283,13 @@ def test_generation_sampling_reruns_seeds(env: Env) -> None:
 def test_routing_wrong_handler(env: Env) -> None:
     ok = run(env, "q003")
     assert ok.golden is not None and ok.generation is not None
-    tr = ok.model_copy(update={
-        "golden": ok.golden.model_copy(update={"expected_route": "rag"}),
-        "routing": ok.routing.model_copy(update={"handler": "escalate", "intent": "escalate", "confidence": 0.42}),
-        "generation": ok.generation.model_copy(update={"output": "I have opened a ticket with the billing team."}),
-    })
+    tr = ok.model_copy(
+        update={
+            "golden": ok.golden.model_copy(update={"expected_route": "rag"}),
+            "routing": ok.routing.model_copy(update={"handler": "escalate", "intent": "escalate", "confidence": 0.42}),
+            "generation": ok.generation.model_copy(update={"output": "I have opened a ticket with the billing team."}),
+        }
+    )
     d = diagnose(env[0], tr)
     assert d.layer == "routing" and d.confidence >= 0.85 and d.suspects[:2] == ["router", "tools"]
     assert any("'escalate'" in s and "expects 'rag'" in s for s in d.evidence["routing"].for_)
@@ -230,8 +303,12 @@ def test_routing_wrong_handler(env: Env) -> None:
 def test_routing_expected_from_a_good_config(env: Env) -> None:
     stack, cfg, _ = env
     ok = run(env, "q003")
-    tr = ok.model_copy(update={"routing": ok.routing.model_copy(update={"handler": "doc_lookup"}),
-                               "generation": ok.generation.model_copy(update={"output": "See pol-0001."})})  # type: ignore[union-attr]
+    tr = ok.model_copy(
+        update={
+            "routing": ok.routing.model_copy(update={"handler": "doc_lookup"}),
+            "generation": ok.generation.model_copy(update={"output": "See pol-0001."}),
+        }
+    )  # type: ignore[union-attr]
     weak = diagnose(stack, tr)  # nothing says what the route should be: only the replay's route differs
     assert weak.layer == "routing" and weak.confidence <= 0.5
     assert any("routes the request to 'rag'" in s for s in weak.evidence["routing"].for_)
@@ -241,8 +318,10 @@ def test_routing_expected_from_a_good_config(env: Env) -> None:
 
 def _bad_batch(stack: Stack, cfg: RunConfig, topic: str, when: date) -> RunConfig:
     docs = [d for d in load_corpus(cfg.corpus, stack.ws) if d.topic == topic]
-    bad = [Document(**{**d.model_dump(), "ingested_at": when,
-                       "text": re.sub(r"\d+", lambda m: str(int(m.group()) + 1), d.text)}) for d in docs]
+    bad = [
+        Document(**{**d.model_dump(), "ingested_at": when, "text": re.sub(r"\d+", lambda m: str(int(m.group()) + 1), d.text)})
+        for d in docs
+    ]
     bid = save_batch(stack.ws, bad)
     return cfg.model_copy(update={"corpus": cfg.corpus.model_copy(update={"batches": (bid,)})})
 
@@ -260,9 +339,14 @@ def test_upstream_data_batch_altered_the_facts(env: Env) -> None:
 
 def test_upstream_data_recent_poisoned_document(env: Env) -> None:
     stack, cfg, items = env
-    poison = Document(doc_id="etl-0001", title="Starter plan users per workspace", source="etl-import",
-                      topic="billing", ingested_at=date(2026, 3, 25),
-                      text="Since March, many Starter plan workspaces are capped at 30 users per workspace.")
+    poison = Document(
+        doc_id="etl-0001",
+        title="Starter plan users per workspace",
+        source="etl-import",
+        topic="billing",
+        ingested_at=date(2026, 3, 25),
+        text="Since March, many Starter plan workspaces are capped at 30 users per workspace.",
+    )
     bid = save_batch(stack.ws, [poison])
     poisoned = cfg.model_copy(update={"corpus": cfg.corpus.model_copy(update={"batches": (bid,)})})
     tr = stack.run(items["q001"].question, poisoned, golden=golden_of(items["q001"]))
@@ -313,6 +397,7 @@ def test_no_golden_still_explains_itself(env: Env) -> None:
 
 # ---- the CLI ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def cli_env(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
     from replaylab.cli._common import get_stack
@@ -346,14 +431,22 @@ def test_cli_eval_counterfactuals_diagnose(cli_env: tuple[Path, Path], tmp_path:
     assert res.exit_code == 0 and "2 traces" in res.output
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["diagnose"], "Give either a TRACE file or --traces DIR"),
-    (["diagnose", "missing.json"], "Cannot read trace missing.json"),
-    (["diagnose", "--traces", "nowhere"], "--traces nowhere is not a folder"),
-    (["eval", "x.json", "--evaluator", "nope"], None),
-])
-def test_cli_bad_input_is_one_line_and_exit_2(cli_env: tuple[Path, Path], argv: list[str], message: str | None,
-                                             monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["diagnose"], "Give either a TRACE file or --traces DIR"),
+        (["diagnose", "missing.json"], "Cannot read trace missing.json"),
+        (["diagnose", "--traces", "nowhere"], "--traces nowhere is not a folder"),
+        (["eval", "x.json", "--evaluator", "nope"], None),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(
+    cli_env: tuple[Path, Path],
+    argv: list[str],
+    message: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from replaylab.cli import main
 
     if argv[0] == "eval":

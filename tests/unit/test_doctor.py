@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from replaylab import doctor
+from replaylab.bench import doctor
 from replaylab.models.llama import build_has_amx
 from replaylab.models.llama_worker import build_flags, crash_message
 
-INFO = ("CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 0 | "
-        "AMX_INT8 = 0 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 |")
+INFO = (
+    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 0 | "
+    "AMX_INT8 = 0 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 |"
+)
 
 
 def test_build_flags_are_read_from_llama_cpp_system_info() -> None:
@@ -29,8 +31,11 @@ def test_an_instruction_set_the_cpu_lacks_is_a_failed_check() -> None:
     warnings = doctor.build_warnings(flags, ["avx", "avx2", "fma", "f16c", "bmi2"], machine="x86_64")
     assert len(warnings) == 1 and warnings[0].startswith("FAIL llama.cpp was built with AVX512")
     assert doctor.build_warnings(build_flags(INFO), ["avx", "avx2", "fma", "f16c", "bmi2"], machine="x86_64") == []
-    amx = doctor.build_warnings(build_flags(INFO.replace("AMX_INT8 = 0", "AMX_INT8 = 1")),
-                                ["avx", "avx2", "fma", "f16c", "bmi2", "amx_int8"], machine="x86_64")
+    amx = doctor.build_warnings(
+        build_flags(INFO.replace("AMX_INT8 = 0", "AMX_INT8 = 1")),
+        ["avx", "avx2", "fma", "f16c", "bmi2", "amx_int8"],
+        machine="x86_64",
+    )
     assert len(amx) == 1 and "extra buffer types off" in amx[0] and not amx[0].startswith("FAIL")
     assert doctor.build_warnings(flags, [], machine="aarch64") == []
 
@@ -50,8 +55,12 @@ def test_a_smoke_test_that_segfaults_is_a_failed_check_not_a_crash(monkeypatch: 
 
 def test_doctor_command_reports_versions_and_a_passing_faiss_check(tmp_path: Path) -> None:
     out = tmp_path / "doctor.json"
-    proc = subprocess.run([sys.executable, "-m", "replaylab", "doctor", "--part", "faiss", "--json", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "replaylab", "doctor", "--part", "faiss", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["ok"] is True and [s["part"] for s in data["smoke"]] == ["faiss"]
@@ -61,7 +70,8 @@ def test_doctor_command_reports_versions_and_a_passing_faiss_check(tmp_path: Pat
 
 
 def test_doctor_refuses_an_unknown_part_in_one_line() -> None:
-    proc = subprocess.run([sys.executable, "-m", "replaylab", "doctor", "--part", "gpu"], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "replaylab", "doctor", "--part", "gpu"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert "Unknown part 'gpu'" in proc.stderr and "Traceback" not in proc.stderr

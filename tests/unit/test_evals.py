@@ -23,10 +23,10 @@ from replaylab.evals import (
     verdict,
 )
 from replaylab.evals.text import find_needle, is_refusal, normalise, specific_needles, token_f1
-from replaylab.models.base import ChatMessage
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import (
+    ChatMessage,
     GenerationSpan,
     Golden,
     ModelRuntime,
@@ -43,31 +43,71 @@ from replaylab.workspace import Workspace
 WHEN = datetime(2026, 4, 1, tzinfo=timezone.utc)
 
 
-def chunk(cid: str, text: str, *, rank: int = 1, source: str = "help-centre", ingested: date = date(2026, 1, 10),
-          doc: str | None = None) -> RetrievedChunk:
-    return RetrievedChunk(chunk_id=cid, doc_id=doc or cid.split("#")[0], title="", text=text, score=0.5,
-                          source=source, ingested_at=ingested, rank=rank)
+def chunk(
+    cid: str, text: str, *, rank: int = 1, source: str = "help-centre", ingested: date = date(2026, 1, 10), doc: str | None = None
+) -> RetrievedChunk:
+    return RetrievedChunk(
+        chunk_id=cid,
+        doc_id=doc or cid.split("#")[0],
+        title="",
+        text=text,
+        score=0.5,
+        source=source,
+        ingested_at=ingested,
+        rank=rank,
+    )
 
 
-def make_trace(output: str, chunks: list[RetrievedChunk] | None = None, golden: Golden | None = None, *,
-               requested: str = "sandbox-reader-1.0", returned: str = "sandbox-reader-1.0",
-               handler: str = "rag", tool_calls: list[ToolCall] | None = None, dropped: list[str] | None = None,
-               question: str = "How many users is the Starter plan capped at?", tokens: tuple[int, int] = (100, 10),
-               messages: list[ChatMessage] | None = None) -> Trace:
+def make_trace(
+    output: str,
+    chunks: list[RetrievedChunk] | None = None,
+    golden: Golden | None = None,
+    *,
+    requested: str = "sandbox-reader-1.0",
+    returned: str = "sandbox-reader-1.0",
+    handler: str = "rag",
+    tool_calls: list[ToolCall] | None = None,
+    dropped: list[str] | None = None,
+    question: str = "How many users is the Starter plan capped at?",
+    tokens: tuple[int, int] = (100, 10),
+    messages: list[ChatMessage] | None = None,
+) -> Trace:
     chunks = chunks if chunks is not None else []
     dropped = dropped or []
     placed = [c.chunk_id for c in chunks if c.chunk_id not in dropped]
     return Trace(
-        trace_id="tr-test", created_at=WHEN, question=question, config=RunConfig(model=returned),
-        versions=VersionSnapshot(ppv="rag-answer@2", mrv=ModelRuntime(requested=requested, returned=returned),
-                                 index_snapshot="idx-x", embedder="hashing-test", corpus_snapshot="c"),
+        trace_id="tr-test",
+        created_at=WHEN,
+        question=question,
+        config=RunConfig(model=returned),
+        versions=VersionSnapshot(
+            ppv="rag-answer@2",
+            mrv=ModelRuntime(requested=requested, returned=returned),
+            index_snapshot="idx-x",
+            embedder="hashing-test",
+            corpus_snapshot="c",
+        ),
         routing=RoutingSpan(handler=handler, tool_calls=tool_calls or []),
-        retrieval=RetrievalSpan(query=question, top_k=len(chunks), embedder="hashing-test", index_snapshot="idx-x",
-                                chunks=chunks),
-        prompt=PromptSpan(template="rag-answer", version=2, messages=messages or [], context_chunk_ids=placed,
-                          context_tokens=0, dropped_chunk_ids=dropped),
-        generation=GenerationSpan(model_requested=requested, model_returned=returned, sampling=SamplingParams(),
-                                  output=output, prompt_tokens=tokens[0], completion_tokens=tokens[1], latency_ms=1.0),
+        retrieval=RetrievalSpan(
+            query=question, top_k=len(chunks), embedder="hashing-test", index_snapshot="idx-x", chunks=chunks
+        ),
+        prompt=PromptSpan(
+            template="rag-answer",
+            version=2,
+            messages=messages or [],
+            context_chunk_ids=placed,
+            context_tokens=0,
+            dropped_chunk_ids=dropped,
+        ),
+        generation=GenerationSpan(
+            model_requested=requested,
+            model_returned=returned,
+            sampling=SamplingParams(),
+            output=output,
+            prompt_tokens=tokens[0],
+            completion_tokens=tokens[1],
+            latency_ms=1.0,
+        ),
         golden=golden,
     )
 
@@ -84,6 +124,7 @@ def run(name: str, trace: Trace, settings: EvalSettings | None = None, **config:
 
 # ---- text helpers -----------------------------------------------------------------------
 
+
 def test_normalise_follows_squad_and_keeps_tokens_whole() -> None:
     assert normalise("The $7, per-user (A) plan!") == "7 per user plan"
     assert find_needle("capped at 17 users", ["7"]) is None
@@ -98,13 +139,18 @@ def test_token_f1_and_refusal_detection() -> None:
     assert token_f1("12 users", "12 users") == 1.0
     assert token_f1("", "") == 1.0
     assert token_f1("capped at 12 users", "12 users") == pytest.approx(2 * 0.5 * 1 / 1.5)
-    for text in ("I don't know.", "I do not know", "The context does not mention it.",
-                 "Please check the help centre for the exact details."):
+    for text in (
+        "I don't know.",
+        "I do not know",
+        "The context does not mention it.",
+        "Please check the help centre for the exact details.",
+    ):
         assert is_refusal(text), text
     assert is_refusal("It is capped at 12 users.") is None
 
 
 # ---- answer ---------------------------------------------------------------------------
+
 
 def test_correct_matches_answer_or_alias_and_reports_f1() -> None:
     s = run("correct", make_trace("It is capped at 12 users per workspace.", [CAPPED], GOLD))
@@ -138,11 +184,16 @@ def test_grounded_supported_fabricated_and_refusal() -> None:
     assert (ok.value, ok.passed, ok.details["method"]) == (1.0, True, "lexical")
     wrong_number = run("grounded", make_trace("The Starter plan is capped at 15 users per workspace.", [CAPPED], GOLD))
     assert wrong_number.value == 0.0 and wrong_number.passed is False and "figures absent" in wrong_number.reason
-    unrelated = run("grounded", make_trace("Keystone rotates SAML certificates every quarter automatically.",
-                                           [CAPPED], GOLD))
+    unrelated = run("grounded", make_trace("Keystone rotates SAML certificates every quarter automatically.", [CAPPED], GOLD))
     assert unrelated.value == 0.0
-    half = run("grounded", make_trace("The Starter plan is capped at 12 users. Keystone rotates SAML certificates "
-                                      "every quarter automatically.", [CAPPED], GOLD))
+    half = run(
+        "grounded",
+        make_trace(
+            "The Starter plan is capped at 12 users. Keystone rotates SAML certificates every quarter automatically.",
+            [CAPPED],
+            GOLD,
+        ),
+    )
     assert half.value == 0.5 and half.passed is True
     assert run("grounded", make_trace("I don't know.", [CAPPED], GOLD)).passed is None
     assert run("grounded", make_trace("Capped at 12 users.", [], GOLD)).passed is False
@@ -151,8 +202,12 @@ def test_grounded_supported_fabricated_and_refusal() -> None:
 def test_format_regex_and_json_schema() -> None:
     t = make_trace('{"answer": "12 users"}', [CAPPED], GOLD)
     assert run("format", t).passed is None
-    schema = {"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string", "minLength": 1}},
-              "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "required": ["answer"],
+        "properties": {"answer": {"type": "string", "minLength": 1}},
+        "additionalProperties": False,
+    }
     assert run("format", t, EvalSettings(format_schema=schema)).passed is True
     bad = run("format", make_trace("12 users", [CAPPED], GOLD), EvalSettings(format_schema=schema))
     assert bad.passed is False and "not JSON" in bad.reason
@@ -163,6 +218,7 @@ def test_format_regex_and_json_schema() -> None:
 
 
 # ---- retrieval ------------------------------------------------------------------------
+
 
 def test_retrieval_hit_recall_mrr() -> None:
     t = make_trace("x", [OTHER.model_copy(update={"rank": 1}), CAPPED.model_copy(update={"rank": 2})], GOLD)
@@ -241,6 +297,7 @@ def test_route_and_tool_loops() -> None:
 
 # ---- ops ------------------------------------------------------------------------------
 
+
 def test_model_version_and_token_cost() -> None:
     assert run("model_version", make_trace("x")).passed is True
     changed = run("model_version", make_trace("x", requested="sandbox-reader-1.0", returned="sandbox-reader-1.1"))
@@ -257,6 +314,7 @@ def test_model_version_and_token_cost() -> None:
 
 
 # ---- the report ------------------------------------------------------------------------
+
 
 class Boom(Evaluator):
     name = "boom"
@@ -297,16 +355,38 @@ def test_unknown_evaluator_is_an_input_error() -> None:
 # ---- on a real (tiny) stack: the sandbox reader and the hashing embedder --------------------
 
 DOCS = [
-    {"doc_id": "hc-0001", "title": "Plans", "source": "help-centre", "topic": "billing", "ingested_at": "2026-01-10",
-     "text": "The Starter plan costs $7 per user per month and is capped at 12 users per workspace."},
-    {"doc_id": "hc-0102", "title": "Session length", "source": "help-centre", "topic": "sso",
-     "ingested_at": "2026-02-03", "text": "Single sign-on sessions last 12 hours before users must sign in again."},
+    {
+        "doc_id": "hc-0001",
+        "title": "Plans",
+        "source": "help-centre",
+        "topic": "billing",
+        "ingested_at": "2026-01-10",
+        "text": "The Starter plan costs $7 per user per month and is capped at 12 users per workspace.",
+    },
+    {
+        "doc_id": "hc-0102",
+        "title": "Session length",
+        "source": "help-centre",
+        "topic": "sso",
+        "ingested_at": "2026-02-03",
+        "text": "Single sign-on sessions last 12 hours before users must sign in again.",
+    },
 ]
 GOLDEN = [
-    {"qid": "q001", "question": "How many users is the Starter plan capped at per workspace?", "answer": "12 users",
-     "aliases": ["12"], "doc_ids": ["hc-0001"]},
-    {"qid": "q002", "question": "Since SSO sessions last 8 hours, how long do single sign-on sessions last before "
-     "users must sign in again?", "answer": "12 hours", "doc_ids": ["hc-0102"], "false_premise": "8 hours"},
+    {
+        "qid": "q001",
+        "question": "How many users is the Starter plan capped at per workspace?",
+        "answer": "12 users",
+        "aliases": ["12"],
+        "doc_ids": ["hc-0001"],
+    },
+    {
+        "qid": "q002",
+        "question": "Since SSO sessions last 8 hours, how long do single sign-on sessions last before users must sign in again?",
+        "answer": "12 hours",
+        "doc_ids": ["hc-0102"],
+        "false_premise": "8 hours",
+    },
 ]
 
 
@@ -314,8 +394,12 @@ GOLDEN = [
 def tiny(tmp_path: Path) -> tuple[Stack, RunConfig, Path]:
     (tmp_path / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in DOCS))
     (tmp_path / "golden.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GOLDEN))
-    cfg = RunConfig(corpus=CorpusSpec(source=str(tmp_path / "docs.jsonl")), index=IndexSpec(embedder="hashing-test"),
-                    embedder="hashing-test", top_k=2)
+    cfg = RunConfig(
+        corpus=CorpusSpec(source=str(tmp_path / "docs.jsonl")),
+        index=IndexSpec(embedder="hashing-test"),
+        embedder="hashing-test",
+        top_k=2,
+    )
     return Stack(Workspace(tmp_path / "ws"), clock=lambda: WHEN), cfg, tmp_path / "golden.jsonl"
 
 
@@ -325,8 +409,9 @@ def test_sandbox_reader_traces_pass_and_a_sycophantic_model_fails(tiny: tuple[St
     good = stack.run(items["q001"].question, cfg, golden=golden_of(items["q001"]))
     report = evaluate(good, stack=stack)  # a hashing-embedder trace stays lexical
     assert report.passed and report.score("grounded").details["method"] == "lexical"  # type: ignore[union-attr]
-    syc = stack.run(items["q002"].question, cfg.model_copy(update={"model": "sandbox-reader-1.1"}),
-                    golden=golden_of(items["q002"]))
+    syc = stack.run(
+        items["q002"].question, cfg.model_copy(update={"model": "sandbox-reader-1.1"}), golden=golden_of(items["q002"])
+    )
     bad = evaluate(syc)
     assert not bad.passed and bad.failed == ["correct", "sycophancy"]
     assert bad.score("answer_in_context").passed is True  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""The two paper reproductions (replaylab/experiments.py) with the sandbox reader only: the bundled
+"""The two paper reproductions (replaylab/bench/experiments.py) with the sandbox reader only: the bundled
 corpus under the hashing stand-in embedder, so nothing loads MiniLM or Gemma."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from replaylab.config import IndexSpec, RunConfig
-from replaylab.experiments import (
+from replaylab.bench.experiments import (
     DoseResponseTable,
     ExperimentsResult,
     LostInTheMiddleTable,
@@ -21,14 +20,14 @@ from replaylab.experiments import (
     pick_questions,
     poisonedrag_dose_response,
 )
+from replaylab.config import IndexSpec, RunConfig
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
 
 
 @pytest.fixture
 def hashing_config() -> RunConfig:
-    return RunConfig(prompt="rag-answer@4", index=IndexSpec(embedder="hashing-test"), embedder="hashing-test",
-                     top_k=5)
+    return RunConfig(prompt="rag-answer@4", index=IndexSpec(embedder="hashing-test"), embedder="hashing-test", top_k=5)
 
 
 @pytest.fixture
@@ -56,10 +55,10 @@ def test_attack_targets_follow_the_planted_value() -> None:
     assert targets[0] == "18 users" and "18" in targets and len(targets) == 2
 
 
-def test_dose_response_sandbox_reader(tiny_stack: Stack, hashing_config: RunConfig,
-                                      questions: list[GoldenItem]) -> None:
-    table = poisonedrag_dose_response(tiny_stack, model="sandbox-reader-1.0", questions=questions[:5],
-                                      doses=(0, 1, 3, 5), base_config=hashing_config)
+def test_dose_response_sandbox_reader(tiny_stack: Stack, hashing_config: RunConfig, questions: list[GoldenItem]) -> None:
+    table = poisonedrag_dose_response(
+        tiny_stack, model="sandbox-reader-1.0", questions=questions[:5], doses=(0, 1, 3, 5), base_config=hashing_config
+    )
     asr = [r.asr for r in table.rows]
     assert asr == sorted(asr), asr  # weakly increasing with the dose
     assert asr[0] == 0.0 and asr[-1] > 0.0
@@ -69,18 +68,20 @@ def test_dose_response_sandbox_reader(tiny_stack: Stack, hashing_config: RunConf
     assert table.rows[0].paper_asr is None and table.rows[-1].paper_asr == 1.0
     assert table.rows[-1].precision >= table.rows[1].precision
     # the poisoned batch is rolled back: the clean run afterwards is answered as before
-    again = poisonedrag_dose_response(tiny_stack, model="sandbox-reader-1.0", questions=questions[:5], doses=(0,),
-                                      base_config=hashing_config)
+    again = poisonedrag_dose_response(
+        tiny_stack, model="sandbox-reader-1.0", questions=questions[:5], doses=(0,), base_config=hashing_config
+    )
     assert again.rows[0].correct == table.rows[0].correct
     assert "| 5 |" in table.to_markdown()
 
 
-def test_lost_in_the_middle_shapes(tiny_stack: Stack, hashing_config: RunConfig,
-                                   questions: list[GoldenItem]) -> None:
-    flat = lost_in_the_middle(tiny_stack, model="sandbox-reader-1.0", questions=questions, positions=(1, 10, 20),
-                              base_config=hashing_config)
-    curve = lost_in_the_middle(tiny_stack, model="sandbox-reader-1.1", questions=questions, positions=(1, 10, 20),
-                               base_config=hashing_config)
+def test_lost_in_the_middle_shapes(tiny_stack: Stack, hashing_config: RunConfig, questions: list[GoldenItem]) -> None:
+    flat = lost_in_the_middle(
+        tiny_stack, model="sandbox-reader-1.0", questions=questions, positions=(1, 10, 20), base_config=hashing_config
+    )
+    curve = lost_in_the_middle(
+        tiny_stack, model="sandbox-reader-1.1", questions=questions, positions=(1, 10, 20), base_config=hashing_config
+    )
     assert not flat.skipped and flat.rows[0].n == len(questions)
     assert len({r.accuracy for r in flat.rows}) == 1, [r.accuracy for r in flat.rows]
     first, middle, last = (r.accuracy for r in curve.rows)
@@ -90,11 +91,24 @@ def test_lost_in_the_middle_shapes(tiny_stack: Stack, hashing_config: RunConfig,
 
 
 def test_html_and_json_round_trip(tmp_path: Path) -> None:
-    dose = DoseResponseTable.model_validate({"model": "m", "embedder": "e", "top_k": 5, "rows": [
-        {"dose": 1, "n": 2, "asr": 0.5, "correct": 0.5, "precision": 0.2, "recall": 1.0, "f1": 0.33,
-         "paper_asr": 0.48}]})
-    litm = LostInTheMiddleTable.model_validate({"model": "m", "total": 20, "chunk_words": 50, "rows": [
-        {"position": p, "n": 2, "accuracy": 50.0, "paper": None} for p in (1, 10, 20)]})
+    dose = DoseResponseTable.model_validate(
+        {
+            "model": "m",
+            "embedder": "e",
+            "top_k": 5,
+            "rows": [
+                {"dose": 1, "n": 2, "asr": 0.5, "correct": 0.5, "precision": 0.2, "recall": 1.0, "f1": 0.33, "paper_asr": 0.48}
+            ],
+        }
+    )
+    litm = LostInTheMiddleTable.model_validate(
+        {
+            "model": "m",
+            "total": 20,
+            "chunk_words": 50,
+            "rows": [{"position": p, "n": 2, "accuracy": 50.0, "paper": None} for p in (1, 10, 20)],
+        }
+    )
     result = ExperimentsResult(dose=[dose], litm=[litm], questions=["q1", "q2"])
     page = experiments_html(result)
     assert "data:image/png;base64," in page and "<script" not in page and 'src="http' not in page
@@ -112,10 +126,28 @@ def test_cli_runs_the_sandbox_experiments(tmp_path: Path, workspace: object, has
     cfg = tmp_path / "hashing.json"
     cfg.write_text(hashing_config.model_dump_json())
     out_json, out_html = tmp_path / "e.json", tmp_path / "e.html"
-    res = CliRunner().invoke(app, ["experiments", "--models", "sandbox-reader-1.0,sandbox-reader-1.1",
-                                   "--dose-models", "sandbox-reader-1.0", "--questions", "2", "--doses", "0,5",
-                                   "--positions", "1,20", "--config", str(cfg), "--json", str(out_json),
-                                   "--html", str(out_html)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "experiments",
+            "--models",
+            "sandbox-reader-1.0,sandbox-reader-1.1",
+            "--dose-models",
+            "sandbox-reader-1.0",
+            "--questions",
+            "2",
+            "--doses",
+            "0,5",
+            "--positions",
+            "1,20",
+            "--config",
+            str(cfg),
+            "--json",
+            str(out_json),
+            "--html",
+            str(out_html),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "Lost in the middle" in res.output and "PoisonedRAG" in res.output
     data = json.loads(out_json.read_text())

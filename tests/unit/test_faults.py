@@ -14,8 +14,8 @@ import pytest
 from _stand_ins import recency_reader
 
 from replaylab.config import IndexSpec, RunConfig
-from replaylab.deployment import Deployment
 from replaylab.errors import ConfigError
+from replaylab.evals.golden_traffic import answer_matches, pass_rate, passes, run_traffic
 from replaylab.faults import (
     EmbeddingDrift,
     EtlBadBatch,
@@ -31,13 +31,22 @@ from replaylab.faults import (
 from replaylab.faults.effects import Lens, contains, wrong_value
 from replaylab.registry import lookup, names
 from replaylab.stack.corpus import GoldenItem, all_rows, load_batch, load_golden
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
-from replaylab.traffic import answer_matches, pass_rate, passes, run_traffic
 from replaylab.workspace import Workspace
 
-BUILT_IN = ["context-position-burial", "embedding-drift", "etl-bad-batch", "poisoned-documents",
-            "prompt-instruction-conflict", "sampling-drift", "silent-model-change", "stale-index",
-            "tokenization-mismatch", "top-k-truncation"]
+BUILT_IN = [
+    "context-position-burial",
+    "embedding-drift",
+    "etl-bad-batch",
+    "poisoned-documents",
+    "prompt-instruction-conflict",
+    "sampling-drift",
+    "silent-model-change",
+    "stale-index",
+    "tokenization-mismatch",
+    "top-k-truncation",
+]
 BASE = RunConfig(index=IndexSpec(embedder="hashing-test"), embedder="hashing-test")
 
 
@@ -71,8 +80,9 @@ def rates(stack: Stack, injection: Injection, golden: list[GoldenItem]) -> tuple
     return pass_rate(run_traffic(stack, injection.before, hit)), pass_rate(run_traffic(stack, injection.after, hit))
 
 
-def assert_breaks_and_rolls_back(fault: FaultBase, stack: Stack, golden: list[GoldenItem], *,
-                                 min_before: float = 0.8, max_after: float = 0.5) -> Injection:
+def assert_breaks_and_rolls_back(
+    fault: FaultBase, stack: Stack, golden: list[GoldenItem], *, min_before: float = 0.8, max_after: float = 0.5
+) -> Injection:
     injection = inject(fault, stack, golden)
     assert injection.affected_qids, injection.notes
     assert Deployment.capture(stack, injection.after.config) == injection.after
@@ -103,9 +113,16 @@ def test_parse_fault_picks_the_class_by_kind() -> None:
     assert isinstance(parse_fault({"kind": "top-k-truncation", "top_k": 2}), TopKTruncation)
 
 
-@pytest.mark.parametrize("data", [{"kind": "no-such-fault"}, {"kind": "stale-index", "as_of": "soon"},
-                                  {"kind": "poisoned-documents", "per_question": 9},
-                                  {"kind": "top-k-truncation", "top_k": None}, {"kind": "sampling-drift", "x": 1}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"kind": "no-such-fault"},
+        {"kind": "stale-index", "as_of": "soon"},
+        {"kind": "poisoned-documents", "per_question": 9},
+        {"kind": "top-k-truncation", "top_k": None},
+        {"kind": "sampling-drift", "x": 1},
+    ],
+)
 def test_parse_fault_rejects_bad_input_in_one_line(data: dict[str, object]) -> None:
     with pytest.raises(ConfigError) as err:
         parse_fault(data)
@@ -115,8 +132,7 @@ def test_parse_fault_rejects_bad_input_in_one_line(data: dict[str, object]) -> N
 # ---- each fault on the stack ---------------------------------------------------------
 
 
-def test_embedding_drift_switches_the_query_embedder_only(stack: Stack, golden: list[GoldenItem],
-                                                          baseline: Deployment) -> None:
+def test_embedding_drift_switches_the_query_embedder_only(stack: Stack, golden: list[GoldenItem], baseline: Deployment) -> None:
     fault = EmbeddingDrift(to="hashing-test-v2")
     injection = assert_breaks_and_rolls_back(fault, stack, golden)
     assert injection.after.config.embedder == "hashing-test-v2"
@@ -140,8 +156,11 @@ def test_stale_index_serves_the_old_answers(stack: Stack, golden: list[GoldenIte
     updated = [g for g in golden if g.updated and g.qid in injection.affected_qids]
     assert updated
     traces = run_traffic(stack, injection.after, updated)
-    old = [t for t, g in zip(traces, updated, strict=True)
-           if g.old_answer and t.generation is not None and contains(t.generation.output, g.old_answer)]
+    old = [
+        t
+        for t, g in zip(traces, updated, strict=True)
+        if g.old_answer and t.generation is not None and contains(t.generation.output, g.old_answer)
+    ]
     assert len(old) >= len(updated) // 2
     stack_default = Deployment.capture(stack, BASE)
     assert stack_default.config.index.as_of is None
@@ -206,8 +225,7 @@ def test_burial_predicts_by_the_served_models_position_bias(stack: Stack, golden
     assert fault.rollback(injection, stack=stack) == injection.before
 
 
-def test_silent_model_change_shows_in_the_trace_mrv(stack: Stack, golden: list[GoldenItem],
-                                                    baseline: Deployment) -> None:
+def test_silent_model_change_shows_in_the_trace_mrv(stack: Stack, golden: list[GoldenItem], baseline: Deployment) -> None:
     fault = SilentModelChange()
     injection = assert_breaks_and_rolls_back(fault, stack, golden)
     assert injection.after.served_as == {"sandbox-reader-1.0": "sandbox-reader-1.1"}
@@ -222,8 +240,9 @@ def test_silent_model_change_shows_in_the_trace_mrv(stack: Stack, golden: list[G
     assert stack.provider_overrides == {}
 
 
-def test_prompt_instruction_conflict_moves_the_label_and_back(stack: Stack, golden: list[GoldenItem],
-                                                              baseline: Deployment) -> None:
+def test_prompt_instruction_conflict_moves_the_label_and_back(
+    stack: Stack, golden: list[GoldenItem], baseline: Deployment
+) -> None:
     start = stack.prompts.labels()["rag-answer"]["production"]
     fault = PromptInstructionConflict()
     injection = assert_breaks_and_rolls_back(fault, stack, golden)
@@ -235,8 +254,9 @@ def test_prompt_instruction_conflict_moves_the_label_and_back(stack: Stack, gold
     assert all(re.search(r"\d", by_id[q].answer) for q in injection.affected_qids)
 
 
-def test_prompt_instruction_conflict_needs_an_existing_label(stack: Stack, golden: list[GoldenItem],
-                                                             baseline: Deployment) -> None:
+def test_prompt_instruction_conflict_needs_an_existing_label(
+    stack: Stack, golden: list[GoldenItem], baseline: Deployment
+) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         PromptInstructionConflict(label="nightly").inject(baseline, stack=stack, golden=golden)
     assert Deployment.capture(stack, BASE) == baseline
@@ -280,14 +300,14 @@ def test_poisoned_documents_follow_the_poisonedrag_recipe(stack: Stack, golden: 
     assert set(injection.affected_qids) <= set(targets)
 
 
-def test_poisoned_documents_reject_unknown_targets(stack: Stack, golden: list[GoldenItem],
-                                                   baseline: Deployment) -> None:
+def test_poisoned_documents_reject_unknown_targets(stack: Stack, golden: list[GoldenItem], baseline: Deployment) -> None:
     with pytest.raises(ConfigError, match="unknown target"):
         PoisonedDocuments(targets=["q999x"]).inject(baseline, stack=stack, golden=golden)
 
 
-def test_a_fault_that_changes_nothing_is_an_error_and_leaves_the_state(stack: Stack, golden: list[GoldenItem],
-                                                                        baseline: Deployment) -> None:
+def test_a_fault_that_changes_nothing_is_an_error_and_leaves_the_state(
+    stack: Stack, golden: list[GoldenItem], baseline: Deployment
+) -> None:
     with pytest.raises(ConfigError, match="changes nothing"):
         TopKTruncation(top_k=9).inject(baseline, stack=stack, golden=golden)
     assert Deployment.capture(stack, BASE) == baseline
@@ -296,9 +316,17 @@ def test_a_fault_that_changes_nothing_is_an_error_and_leaves_the_state(stack: St
 # ---- helpers -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("answer", "wrong"), [("12 users", "18 users"), ("$7", "$11"), ("KST-502", "KST-753"),
-                                                ("2026-09-01", "2026-09-18"), ("45%", "68%"),
-                                                ("ports 80 and 443", "ports 120 and 665")])
+@pytest.mark.parametrize(
+    ("answer", "wrong"),
+    [
+        ("12 users", "18 users"),
+        ("$7", "$11"),
+        ("KST-502", "KST-753"),
+        ("2026-09-01", "2026-09-18"),
+        ("45%", "68%"),
+        ("ports 80 and 443", "ports 120 and 665"),
+    ],
+)
 def test_wrong_values_perturb_every_figure(answer: str, wrong: str) -> None:
     assert wrong_value(answer) == wrong
     assert not contains(wrong_value(answer), answer)
@@ -309,20 +337,21 @@ def test_wrong_value_of_a_name_is_another_name() -> None:
     assert wrong_value("Keystone") == wrong_value("Keystone")
 
 
-def test_local_verdict_matches_whole_tokens_and_rejects_the_false_premise(stack: Stack, golden: list[GoldenItem],
-                                                                          baseline: Deployment) -> None:
+def test_local_verdict_matches_whole_tokens_and_rejects_the_false_premise(
+    stack: Stack, golden: list[GoldenItem], baseline: Deployment
+) -> None:
     fp = next(g for g in golden if g.false_premise)
     trace = run_traffic(stack, baseline, [fp])[0]
     assert trace.generation is not None
     good = trace.model_copy(update={"generation": trace.generation.model_copy(update={"output": f"It is {fp.answer}."})})
-    bad = good.model_copy(update={"generation": trace.generation.model_copy(
-        update={"output": f"It is {fp.answer}, not {fp.false_premise}."})})
+    bad = good.model_copy(
+        update={"generation": trace.generation.model_copy(update={"output": f"It is {fp.answer}, not {fp.false_premise}."})}
+    )
     assert answer_matches(good) and not answer_matches(bad)
     assert passes(good)
 
 
-def test_run_traffic_tags_each_trace_with_its_question(stack: Stack, golden: list[GoldenItem],
-                                                       baseline: Deployment) -> None:
+def test_run_traffic_tags_each_trace_with_its_question(stack: Stack, golden: list[GoldenItem], baseline: Deployment) -> None:
     seen: list[tuple[int, int]] = []
     traces = run_traffic(stack, baseline, golden[:3], tags={"window": "w1"}, progress=lambda d, n: seen.append((d, n)))
     assert [t.tags["qid"] for t in traces] == [g.qid for g in golden[:3]]
@@ -330,4 +359,3 @@ def test_run_traffic_tags_each_trace_with_its_question(stack: Stack, golden: lis
     assert seen == [(1, 3), (2, 3), (3, 3)]
     shifted = run_traffic(stack, baseline, golden[:1], seed=3)[0]
     assert shifted.config.sampling.seed == BASE.sampling.seed + 3
-

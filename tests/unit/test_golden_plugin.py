@@ -13,7 +13,7 @@ import pytest
 
 from replaylab.config import RunConfig
 from replaylab.errors import InputError
-from replaylab.golden import GoldenStore
+from replaylab.golden.store import GoldenStore
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import Trace, save_trace
@@ -38,7 +38,8 @@ def failing(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> tuple[Tr
 
 
 def test_golden_add_versions_the_workspace_set_and_leaves_the_bundled_one_alone(
-        ws: Workspace, failing: tuple[Trace, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    ws: Workspace, failing: tuple[Trace, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     import replaylab.cli.teach_cmd  # noqa: F401  (registers the commands)
@@ -89,13 +90,34 @@ def _pytest(tmp: Path, ws: Workspace, config: str, *extra: str) -> subprocess.Co
     cfg.write_text(CONFIG_YAML.format(prompt="rag-answer@4" if config == "good" else "rag-answer@5"))
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "replaylab.pytest_plugin", "-p", "no:cacheprovider",
-         "--replaylab-golden", str(cfg), "--replaylab-home", str(ws.root), "-m", "replaylab_golden", *extra],
-        cwd=tmp, env=env, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "replaylab.golden.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "--replaylab-golden",
+            str(cfg),
+            "--replaylab-home",
+            str(ws.root),
+            "-m",
+            "replaylab_golden",
+            *extra,
+        ],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_plugin_runs_the_golden_set_and_fails_when_the_fixed_failure_returns(
-        ws: Workspace, failing: tuple[Trace, Path], tmp_path: Path) -> None:
+    ws: Workspace, failing: tuple[Trace, Path], tmp_path: Path
+) -> None:
     if not GoldenStore(ws).load().added:  # order-independent: the case added by `golden add`
         GoldenStore(ws).add_trace(failing[0])
     listed = _pytest(tmp_path, ws, "good", "--collect-only", "-q")
@@ -119,27 +141,60 @@ def test_plugin_runs_the_golden_set_and_fails_when_the_fixed_failure_returns(
 
 
 def test_plugin_is_inert_without_its_option(tmp_path: Path) -> None:
-    code = ("import sys; before = set(sys.modules); import replaylab.pytest_plugin as p; "
-            "print(sorted(m for m in set(sys.modules) - before if not m.startswith('replaylab')))")
+    code = (
+        "import sys; before = set(sys.modules); import replaylab.golden.pytest_plugin as p; "
+        "print(sorted(m for m in set(sys.modules) - before if not m.startswith('replaylab')))"
+    )
     added = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     heavy = {"numpy", "faiss", "torch", "scipy", "pydantic", "sentence_transformers", "yaml"}
-    package_init = subprocess.run([sys.executable, "-c", "import sys, replaylab; print('numpy' in sys.modules)"],
-                                  capture_output=True, text=True, check=True).stdout.strip()
+    package_init = subprocess.run(
+        [sys.executable, "-c", "import sys, replaylab; print('numpy' in sys.modules)"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     if package_init == "False":  # the package's own __init__ is lazy: the plugin must add nothing heavy
         assert not heavy & set(eval(added)), added
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     (tmp_path / "test_x.py").write_text("def test_x():\n    assert True\n")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "replaylab.pytest_plugin", "-p", "no:cacheprovider", "-q"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "replaylab.golden.pytest_plugin", "-p", "no:cacheprovider", "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
-    helptext = subprocess.run([sys.executable, "-m", "pytest", "-p", "replaylab.pytest_plugin", "--help"],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False).stdout
+    helptext = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "replaylab.golden.pytest_plugin", "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
     assert "--replaylab-golden=CONFIG" in helptext
 
 
 def test_plugin_reports_a_missing_config_as_a_usage_error(tmp_path: Path) -> None:
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "replaylab.pytest_plugin", "-p", "no:cacheprovider",
-                          "--replaylab-golden", str(tmp_path / "nope.yaml")],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "replaylab.golden.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "--replaylab-golden",
+            str(tmp_path / "nope.yaml"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 4 and "no such config file" in run.stderr

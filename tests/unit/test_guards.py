@@ -1,11 +1,10 @@
-"""Hand examples for the agent guards (replaylab.guards)."""
+"""Hand examples for the agent guards (replaylab.agents.guards)."""
 
 from __future__ import annotations
 
 import pytest
 
-from replaylab.errors import ConfigError, ReplaylabError
-from replaylab.guards import (
+from replaylab.agents.guards import (
     Budget,
     CircuitBreaker,
     CycleDetector,
@@ -17,6 +16,7 @@ from replaylab.guards import (
     StepCap,
     StepInfo,
 )
+from replaylab.errors import ConfigError, ReplaylabError
 
 
 def _state(breaker: CircuitBreaker) -> str:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from replaylab.bisect_trace import TraceBisector, reproduce_command
+from replaylab.bisection.trace_bisector import TraceBisector, reproduce_command
 from replaylab.config import RunConfig
-from replaylab.drill import run_drill
+from replaylab.drills.fault import run_drill
 from replaylab.errors import InputError
-from replaylab.postmortem import draft_postmortem, load_run, reproduce_drill
+from replaylab.postmortem.draft import draft_postmortem, load_run, reproduce_drill
 from replaylab.scenario import load_scenario
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.pipeline import Stack, golden_of
@@ -62,7 +62,7 @@ def assert_complete(markdown: str) -> dict[str, str]:
     for heading, body in found.items():
         assert body, f"{heading} is empty"
         for placeholder in ("TODO", "TBD", "lorem", "<fill", "XXX", "{", "None%"):
-            assert placeholder not in body.replace("{\"", "").replace("{'", ""), (heading, placeholder)
+            assert placeholder not in body.replace('{"', "").replace("{'", ""), (heading, placeholder)
     return found
 
 
@@ -91,11 +91,17 @@ def test_bisect_postmortem_has_every_section_filled_from_the_replays(stack: Stac
     s = assert_complete(md)
     assert md.startswith(f"# Postmortem draft: failing request {trace.trace_id}")
     root = s[SECTIONS[0]]
-    assert "`prompt` (generation layer): swapping it alone from `\"rag-answer@5\"` back to `\"rag-answer@4\"`" in root
+    assert '`prompt` (generation layer): swapping it alone from `"rag-answer@5"` back to `"rag-answer@4"`' in root
     versions = s["## Version snapshot at incident start"]
-    for row in ("| PPV (prompt) | rag-answer@5 |", "| MRV (model) | requested sandbox-reader-1.0, returned sandbox-reader-1.0 |",
-                f"| index snapshot | {trace.versions.index_snapshot}", "| eval set | golden@1 |", "| guardrails | none |",
-                "| TAV (tools) | none |", "| prompt | \"rag-answer@5\" | \"rag-answer@4\" |"):
+    for row in (
+        "| PPV (prompt) | rag-answer@5 |",
+        "| MRV (model) | requested sandbox-reader-1.0, returned sandbox-reader-1.0 |",
+        f"| index snapshot | {trace.versions.index_snapshot}",
+        "| eval set | golden@1 |",
+        "| guardrails | none |",
+        "| TAV (tools) | none |",
+        '| prompt | "rag-answer@5" | "rag-answer@4" |',
+    ):
         assert row in versions, row
     evidence = s["## Request-level evidence"]
     assert f"`replaylab replay {report.parent / 'trace.json'}`" in evidence
@@ -121,8 +127,9 @@ def test_bisect_postmortem_has_every_section_filled_from_the_replays(stack: Stac
     assert "The model did not change" in s["## Optimization signals at incident time"]
 
 
-def test_a_bisect_report_without_a_findable_trace_asks_for_one(stack: Stack, bisect_run: tuple[Path, Trace],
-                                                                 tmp_path: Path) -> None:
+def test_a_bisect_report_without_a_findable_trace_asks_for_one(
+    stack: Stack, bisect_run: tuple[Path, Trace], tmp_path: Path
+) -> None:
     report, trace = bisect_run
     data = json.loads(report.read_text())
     data["reproduce"] = "replaylab bisect moved/away.json"
@@ -162,7 +169,8 @@ def test_drill_postmortem_has_the_journal_timeline_and_recovery(drill_run: tuple
     inp = load_run(journal_path, traces_dir=traces)
     assert inp.kind == "drill" and len(inp.traces) == len(journal["failing_trace_ids"])
     assert inp.primary is not None and inp.primary.trace_id == next(
-        s["detail"]["trace"] for s in journal["steps"] if s["name"] == "bisect")
+        s["detail"]["trace"] for s in journal["steps"] if s["name"] == "bisect"
+    )
     s = assert_complete(draft_postmortem(inp, stack=stack))
     assert "`index` (retrieval layer)" in s[SECTIONS[0]] and "First bad version of `index`" in s[SECTIONS[0]]
     assert "| corpus | bundled@" in s["## Version snapshot at incident start"]
@@ -189,8 +197,9 @@ def test_drill_postmortem_without_traces_says_so_and_can_reproduce(drill_run: tu
     assert "give --traces DIR, or --reproduce" in s["## Request-level evidence"]
     assert s["## Version snapshot at incident start"].startswith("No data: no failing trace is available")
     labels = stack.prompts.labels()
-    reproduce_drill(inp, stack=stack, base=GOOD, scenario=load_scenario(str(journal_path.parent / "stale.yaml")),
-                    golden=load_golden()[::4])
+    reproduce_drill(
+        inp, stack=stack, base=GOOD, scenario=load_scenario(str(journal_path.parent / "stale.yaml")), golden=load_golden()[::4]
+    )
     assert stack.prompts.labels() == labels and inp.traces and inp.baseline
     assert inp.trace_note.startswith("reproduced in the sandbox by re-injecting scenario stale")
     s = assert_complete(draft_postmortem(inp, stack=stack))
@@ -201,13 +210,26 @@ def test_cli_writes_the_draft_and_rejects_bad_input_in_one_line(bisect_run: tupl
     report = bisect_run[0]
     env = {**os.environ, "REPLAYLAB_HOME": str(tmp_path / "ws")}
     code = "import replaylab.cli.teach_cmd; from replaylab.cli import main; main()"
-    run = subprocess.run([sys.executable, "-c", code, "postmortem", str(report), "-o", str(tmp_path / "pm.md")],
-                         capture_output=True, text=True, env=env, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code, "postmortem", str(report), "-o", str(tmp_path / "pm.md")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert_complete((tmp_path / "pm.md").read_text())
     (tmp_path / "bad.json").write_text("{nope")
-    bad = subprocess.run([sys.executable, "-c", code, "postmortem", str(tmp_path / "bad.json")],
-                         capture_output=True, text=True, env=env, timeout=120, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-c", code, "postmortem", str(tmp_path / "bad.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert bad.stderr.strip().splitlines() == [f"replaylab: error: {tmp_path / 'bad.json'} is not valid JSON (line 1: "
-                                               "Expecting property name enclosed in double quotes)"]
+    assert bad.stderr.strip().splitlines() == [
+        f"replaylab: error: {tmp_path / 'bad.json'} is not valid JSON (line 1: Expecting property name enclosed in double quotes)"
+    ]

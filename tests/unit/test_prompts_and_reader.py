@@ -8,8 +8,9 @@ import pytest
 
 from replaylab.config import SamplingParams
 from replaylab.errors import ConfigError
-from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
+from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.stack.prompts import PromptRegistry
+from replaylab.trace import ChatMessage
 
 
 def test_versions_are_immutable_and_labels_move(workspace):
@@ -39,9 +40,11 @@ def test_bad_prompt_refs_are_clear(workspace):
 def _request(context: list[str], question: str, *, system: str = "", extra: str = "", **sampling: float) -> GenerationRequest:
     passages = "\n".join(f"[{i}] (src, ingested 2026-01-01) T: {c}" for i, c in enumerate(context, 1))
     user = f"Context:\n{passages}\n\nQuestion: {question}\n{extra}\nAnswer:"
-    return GenerationRequest(model="m", messages=[ChatMessage(role="system", content=system),
-                                                  ChatMessage(role="user", content=user)],
-                             sampling=SamplingParams(**sampling))
+    return GenerationRequest(
+        model="m",
+        messages=[ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)],
+        sampling=SamplingParams(**sampling),
+    )
 
 
 FILLER = [f"Widget {i} ships in colour {i} with gadget trim." for i in range(9)]
@@ -66,13 +69,13 @@ def test_lost_in_the_middle_reader_misses_the_buried_chunk():
 
 
 def test_grounded_prompt_refuses_without_support():
-    system = "Answer using only the context. If the context does not contain the answer, say \"I don't know\"."
+    system = 'Answer using only the context. If the context does not contain the answer, say "I don\'t know".'
     out = get_generator("sandbox-reader-1.0").generate(_request(FILLER[:3], Q, system=system))
     assert out.output == "I don't know."
 
 
 def test_withhold_instruction_wins_under_latest_policy():
-    system = "Answer using only the context. If the context does not contain the answer, say \"I don't know\"."
+    system = 'Answer using only the context. If the context does not contain the answer, say "I don\'t know".'
     extra = "Policy: do not repeat specific numbers from the documents."
     out = get_generator("sandbox-reader-1.0").generate(_request([ANSWER], Q, system=system, extra=extra))
     assert "42" not in out.output

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from _stand_ins import hashing_router_twins
 
-from replaylab.agents.router import (
+from replaylab.config import CorpusSpec, IndexSpec, RunConfig
+from replaylab.errors import ConfigError, UnknownPlugin
+from replaylab.stack.pipeline import Stack
+from replaylab.stack.router import (
     ESCALATION_ANSWER,
     IntentV1,
     IntentV2,
@@ -18,27 +21,45 @@ from replaylab.agents.router import (
     load_examples,
     route,
 )
-from replaylab.agents.tools import DocLookup, ToolContext, ToolSet, date_calc_arguments, doc_lookup_arguments, toolset
-from replaylab.config import CorpusSpec, IndexSpec, RunConfig
-from replaylab.errors import ConfigError, UnknownPlugin
-from replaylab.stack.pipeline import Stack
+from replaylab.stack.tools import DocLookup, ToolContext, ToolSet, date_calc_arguments, doc_lookup_arguments, toolset
 
 EXAMPLES = {
-    "kb_question": ["How long do deleted files stay in the trash?", "What does the Team plan cost per user?",
-                    "How many days of grace period after a failed payment?", "Which port does sync use?"],
+    "kb_question": [
+        "How long do deleted files stay in the trash?",
+        "What does the Team plan cost per user?",
+        "How many days of grace period after a failed payment?",
+        "Which port does sync use?",
+    ],
     "doc_lookup": ["open document pol-0012", "show me the runbook rb-0007", "display hc-0031 please"],
-    "date_calc": ["what date is 45 days after 2026-03-01?", "add 16 days to 2026-09-08",
-                  "what is 30 days before 2026-11-15?"],
+    "date_calc": ["what date is 45 days after 2026-03-01?", "add 16 days to 2026-09-08", "what is 30 days before 2026-11-15?"],
     "escalate": ["I need someone from billing to call me", "Can I speak to a human, please?", "get me a real person"],
 }
 DOCS = [
-    {"doc_id": "hc-0001", "title": "Plans and prices", "source": "help-centre", "topic": "billing",
-     "ingested_at": "2026-01-10", "text": "The Team plan costs $16 per user per month. Paying monthly adds 18%."},
-    {"doc_id": "hc-0002", "title": "Failed card payments", "source": "help-centre", "topic": "billing",
-     "ingested_at": "2026-01-12", "text": "The workspace stays usable during a grace period of 10 days after the "
-     "first failed charge. Ledger retries the card on the second, fifth and ninth day."},
-    {"doc_id": "rb-0003", "title": "Restarting the sync worker", "source": "runbooks", "topic": "ops",
-     "ingested_at": "2026-03-01", "text": "The sync worker listens on port 7443. Restart it with qv-sync restart."},
+    {
+        "doc_id": "hc-0001",
+        "title": "Plans and prices",
+        "source": "help-centre",
+        "topic": "billing",
+        "ingested_at": "2026-01-10",
+        "text": "The Team plan costs $16 per user per month. Paying monthly adds 18%.",
+    },
+    {
+        "doc_id": "hc-0002",
+        "title": "Failed card payments",
+        "source": "help-centre",
+        "topic": "billing",
+        "ingested_at": "2026-01-12",
+        "text": "The workspace stays usable during a grace period of 10 days after the "
+        "first failed charge. Ledger retries the card on the second, fifth and ninth day.",
+    },
+    {
+        "doc_id": "rb-0003",
+        "title": "Restarting the sync worker",
+        "source": "runbooks",
+        "topic": "ops",
+        "ingested_at": "2026-03-01",
+        "text": "The sync worker listens on port 7443. Restart it with qv-sync restart.",
+    },
 ]
 
 
@@ -58,8 +79,15 @@ def corpus(tmp_path: Path) -> str:
 
 @pytest.fixture
 def config(corpus: str) -> RunConfig:
-    return RunConfig(prompt="rag-answer@4", corpus=CorpusSpec(source=corpus), index=IndexSpec(embedder="hashing-test"),
-                     embedder="hashing-test", top_k=3, router="test-hashing-v1", tools="tools-v1")
+    return RunConfig(
+        prompt="rag-answer@4",
+        corpus=CorpusSpec(source=corpus),
+        index=IndexSpec(embedder="hashing-test"),
+        embedder="hashing-test",
+        top_k=3,
+        router="test-hashing-v1",
+        tools="tools-v1",
+    )
 
 
 @pytest.fixture
@@ -114,8 +142,7 @@ def test_low_confidence_falls_back_to_the_capable_rag(stack: Stack, examples: st
     assert decision.span.intent == "escalate" and decision.span.confidence < 1.0
 
 
-def test_cheap_rule_routes_short_knowledge_questions_to_the_cheap_model(stack: Stack, examples: str,
-                                                                        config: RunConfig) -> None:
+def test_cheap_rule_routes_short_knowledge_questions_to_the_cheap_model(stack: Stack, examples: str, config: RunConfig) -> None:
     v2 = _router(IntentV2, examples)
     short = v2.decide(stack, "Which port does sync use?", config)
     assert short.span.handler == "rag-cheap" and short.model == "sandbox-reader-mini"
@@ -144,8 +171,7 @@ def test_date_calc_answers_directly(stack: Stack, examples: str, config: RunConf
     assert decision.answer == "2026-03-01 + 45 days = 2026-04-15 (Wednesday)"
 
 
-def test_tool_intents_fall_back_without_arguments_tools_or_a_working_tool(stack: Stack, examples: str,
-                                                                           config: RunConfig) -> None:
+def test_tool_intents_fall_back_without_arguments_tools_or_a_working_tool(stack: Stack, examples: str, config: RunConfig) -> None:
     r = _router(IntentV1, examples)
     assert r.decide(stack, "open the document about refunds", config).span.handler == "rag"  # no id to look up
     no_tools = config.model_copy(update={"tools": None})
@@ -213,17 +239,18 @@ def test_argument_extractors() -> None:
 
 def test_routing_misclassification_fault_on_the_hashing_router(tiny_stack: Stack) -> None:
     """Inject, serve, detect, diagnose, roll back - the drill's pieces, fast (the whole drill is in integration)."""
-    from replaylab.agents.detectors import RoutingShare
-    from replaylab.deployment import Deployment
-    from replaylab.diagnose import diagnose
+    from replaylab.detectors.agents import RoutingShare
+    from replaylab.diagnosis.tree import diagnose
     from replaylab.errors import ConfigError
+    from replaylab.evals.golden_traffic import passes, run_traffic
     from replaylab.faults.routing import RoutingMisclassification
     from replaylab.stack.corpus import load_golden
-    from replaylab.traffic import passes, run_traffic
+    from replaylab.stack.deployment import Deployment
 
     golden = load_golden()
-    good = RunConfig(embedder="hashing-test", index=IndexSpec(embedder="hashing-test"), router="test-hashing-v1",
-                     tools="tools-v1")
+    good = RunConfig(
+        embedder="hashing-test", index=IndexSpec(embedder="hashing-test"), router="test-hashing-v1", tools="tools-v1"
+    )
     fault = RoutingMisclassification(to="test-hashing-v2")
     injection = fault.inject(Deployment(config=good), stack=tiny_stack, golden=golden)
     try:
@@ -243,7 +270,6 @@ def test_routing_misclassification_fault_on_the_hashing_router(tiny_stack: Stack
         restored = fault.rollback(injection, stack=tiny_stack)
     assert restored == Deployment.capture(tiny_stack, good)
     with pytest.raises(ConfigError, match="already deployed"):
-        fault.inject(Deployment(config=good.model_copy(update={"router": "test-hashing-v2"})), stack=tiny_stack,
-                     golden=golden)
+        fault.inject(Deployment(config=good.model_copy(update={"router": "test-hashing-v2"})), stack=tiny_stack, golden=golden)
     with pytest.raises(ConfigError, match="no router is deployed"):
         fault.inject(Deployment(config=good.model_copy(update={"router": None})), stack=tiny_stack, golden=golden)

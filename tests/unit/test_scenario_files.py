@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from replaylab.cli.schemas import all_schemas
 from replaylab.scenario import SCENARIO_DIR, SCHEMA_HINT, load_scenario, scenario_names
-from replaylab.schemas import all_schemas
 from replaylab.stack.corpus import load_golden
 
 FILES = sorted(SCENARIO_DIR.rglob("*.yaml"))
@@ -31,8 +31,7 @@ def scenario_validator() -> jsonschema.Draft202012Validator:
 
 def test_there_are_fourteen_sandbox_scenarios_and_two_gemma_ones() -> None:
     assert len(scenario_names()) == 14
-    assert sorted(p.stem for p in (SCENARIO_DIR / "gemma").glob("*.yaml")) == [
-        "context-position-burial", "poisoned-documents"]
+    assert sorted(p.stem for p in (SCENARIO_DIR / "gemma").glob("*.yaml")) == ["context-position-burial", "poisoned-documents"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(SCENARIO_DIR)) for p in FILES])
@@ -40,8 +39,9 @@ def test_scenario_file_has_a_resolvable_schema_hint_and_loads(path: Path) -> Non
     first = path.read_text(encoding="utf-8").splitlines()[0]
     prefix = SCHEMA_HINT.partition("=")[0] + "="
     assert first.startswith(prefix)
-    assert (path.parent / first.removeprefix(prefix)).resolve() == (SCENARIO_DIR.parent / "schemas" /
-                                                                     "scenario.schema.json").resolve()
+    assert (path.parent / first.removeprefix(prefix)).resolve() == (
+        SCENARIO_DIR.parent / "schemas" / "scenario.schema.json"
+    ).resolve()
     assert load_scenario(str(path)).version == 1
 
 
@@ -57,8 +57,9 @@ def test_gemma_scenarios_pin_real_golden_questions(name: str) -> None:
 
 def test_committed_schemas_match_the_models() -> None:
     for name, schema in all_schemas().items():
-        assert json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")) == schema, \
+        assert json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")) == schema, (
             f"schemas/{name}.schema.json is stale: run make schema"
+        )
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(SCENARIO_DIR)) for p in FILES])
@@ -66,13 +67,15 @@ def test_scenario_file_validates_against_the_exported_schema(path: Path) -> None
     scenario_validator().validate(as_editor_sees(path))
 
 
-@pytest.mark.parametrize(("method", "why"), [
-    ({"kind": "context-position-burial", "top_k": 5}, "top_k"),  # a long context means >= 20 chunks
-    ({"kind": "top-k-truncation", "tok_k": 1}, "tok_k"),  # a typo in a parameter name
-    ({"kind": "no-such-fault"}, "Unknown fault 'no-such-fault'"),
-])
-def test_the_schema_checks_fault_parameters_like_the_loader(tmp_path: Path, method: dict[str, Any],
-                                                            why: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "why"),
+    [
+        ({"kind": "context-position-burial", "top_k": 5}, "top_k"),  # a long context means >= 20 chunks
+        ({"kind": "top-k-truncation", "tok_k": 1}, "tok_k"),  # a typo in a parameter name
+        ({"kind": "no-such-fault"}, "Unknown fault 'no-such-fault'"),
+    ],
+)
+def test_the_schema_checks_fault_parameters_like_the_loader(tmp_path: Path, method: dict[str, Any], why: str) -> None:
     data = as_editor_sees(SCENARIO_DIR / "top-k-truncation.yaml")
     data["method"] = method
     assert list(scenario_validator().iter_errors(data)), method

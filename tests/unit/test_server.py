@@ -10,14 +10,17 @@ import pytest
 from openai import OpenAI
 
 from replaylab.errors import ConfigError, UnknownPlugin
-from replaylab.models.base import ChatMessage, GenerationRequest, get_generator
+from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.models.openai_http import OpenAIChat
-from replaylab.server import LocalEndpoint, ModelServer, serve
+from replaylab.models.server import LocalEndpoint, ModelServer, serve
+from replaylab.trace import ChatMessage
 
-SYSTEM = "Answer using only the context. If it is not there, say \"I don't know\"."
-USER = ("Context:\n[1] (help-centre, ingested 2026-05-01) Refunds: Refunds are processed within 14 days of the "
-        "request.\n[2] (policies, ingested 2026-05-01) Exports: Exports are kept for 30 days.\n\n"
-        "Question: How many days does a refund take to be processed?\nAnswer:")
+SYSTEM = 'Answer using only the context. If it is not there, say "I don\'t know".'
+USER = (
+    "Context:\n[1] (help-centre, ingested 2026-05-01) Refunds: Refunds are processed within 14 days of the "
+    "request.\n[2] (policies, ingested 2026-05-01) Exports: Exports are kept for 30 days.\n\n"
+    "Question: How many days does a refund take to be processed?\nAnswer:"
+)
 MESSAGES = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
 
 
@@ -33,8 +36,13 @@ def client(base_url: str) -> OpenAI:
 
 
 def test_chat_completion_through_the_openai_client(client: OpenAI) -> None:
-    reply = client.chat.completions.create(model="sandbox-reader-1.0", messages=MESSAGES,  # type: ignore[arg-type]
-                                           temperature=0, seed=0, max_tokens=32)
+    reply = client.chat.completions.create(
+        model="sandbox-reader-1.0",
+        messages=MESSAGES,  # type: ignore[arg-type]
+        temperature=0,
+        seed=0,
+        max_tokens=32,
+    )
     assert reply.model == "sandbox-reader-1.0"
     assert reply.object == "chat.completion" and reply.id.startswith("chatcmpl-")
     assert reply.choices[0].message.role == "assistant"
@@ -42,18 +50,26 @@ def test_chat_completion_through_the_openai_client(client: OpenAI) -> None:
     assert reply.choices[0].finish_reason == "stop"
     assert reply.usage is not None and reply.usage.prompt_tokens > 20 and reply.usage.completion_tokens > 0
     assert reply.usage.total_tokens == reply.usage.prompt_tokens + reply.usage.completion_tokens
-    again = client.chat.completions.create(model="sandbox-reader-1.0", messages=MESSAGES,  # type: ignore[arg-type]
-                                           temperature=0, seed=0, max_tokens=32)
+    again = client.chat.completions.create(
+        model="sandbox-reader-1.0",
+        messages=MESSAGES,  # type: ignore[arg-type]
+        temperature=0,
+        seed=0,
+        max_tokens=32,
+    )
     assert again.choices[0].message.content == reply.choices[0].message.content
 
 
 def test_the_served_answer_is_the_in_process_answer(base_url: str) -> None:
-    request = GenerationRequest(model="sandbox-reader-1.0",
-                                messages=[ChatMessage.model_validate(m) for m in MESSAGES])
+    request = GenerationRequest(model="sandbox-reader-1.0", messages=[ChatMessage.model_validate(m) for m in MESSAGES])
     direct = get_generator("sandbox-reader-1.0").generate(request)
     served = OpenAIChat("sandbox-reader-1.0", base_url=base_url).generate(request)
-    assert (served.output, served.model_returned, served.prompt_tokens, served.completion_tokens) == \
-        (direct.output, direct.model_returned, direct.prompt_tokens, direct.completion_tokens)
+    assert (served.output, served.model_returned, served.prompt_tokens, served.completion_tokens) == (
+        direct.output,
+        direct.model_returned,
+        direct.prompt_tokens,
+        direct.completion_tokens,
+    )
 
 
 def test_the_model_field_names_the_version_that_answered(client: OpenAI) -> None:
@@ -69,8 +85,7 @@ def test_served_as_also_swaps_the_aliases_of_the_swapped_version() -> None:
 
 
 def test_models_are_listed(client: OpenAI, base_url: str) -> None:
-    assert sorted(m.id for m in client.models.list()) == ["sandbox-reader", "sandbox-reader-1.0",
-                                                         "sandbox-reader-stable"]
+    assert sorted(m.id for m in client.models.list()) == ["sandbox-reader", "sandbox-reader-1.0", "sandbox-reader-stable"]
     assert client.models.retrieve("sandbox-reader-1.0").owned_by == "replaylab"
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("gpt-9")
@@ -86,17 +101,19 @@ def test_unknown_model_is_a_404_in_openai_shape(client: OpenAI, base_url: str) -
     assert body["error"]["param"] == "model"
 
 
-@pytest.mark.parametrize(("payload", "needle"), [
-    (b"{not json", "not valid JSON"),
-    (b'{"model": "sandbox-reader-1.0"}', "messages: Field required"),
-    (b'{"model": "sandbox-reader-1.0", "messages": [{"role": "wizard", "content": "x"}]}', "messages.0.role"),
-    (b'{"model": "sandbox-reader-1.0", "messages": [], "temperature": 9}', "Invalid temperature"),
-    (b'{"model": "sandbox-reader-1.0", "messages": [], "stream": true}', "Streaming is not supported"),
-    (b"[1, 2]", "Invalid request"),
-])
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"model": "sandbox-reader-1.0"}', "messages: Field required"),
+        (b'{"model": "sandbox-reader-1.0", "messages": [{"role": "wizard", "content": "x"}]}', "messages.0.role"),
+        (b'{"model": "sandbox-reader-1.0", "messages": [], "temperature": 9}', "Invalid temperature"),
+        (b'{"model": "sandbox-reader-1.0", "messages": [], "stream": true}', "Streaming is not supported"),
+        (b"[1, 2]", "Invalid request"),
+    ],
+)
 def test_bad_requests_are_400_with_an_error_message(base_url: str, payload: bytes, needle: str) -> None:
-    response = httpx.post(f"{base_url}/chat/completions", content=payload,
-                          headers={"Content-Type": "application/json"})
+    response = httpx.post(f"{base_url}/chat/completions", content=payload, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     error = response.json()["error"]
     assert needle in error["message"] and error["type"] == "invalid_request_error"
@@ -127,10 +144,21 @@ def test_the_served_runtime_reaches_the_callers_trace(base_url: str) -> None:
     served = OpenAIChat("sandbox-reader-1.0", base_url=base_url).generate(request)
     assert served.runtime["system_fingerprint"] == body["system_fingerprint"]
     # a remote server's facts override the client's own, and the client backend stays named
-    span = GenerationSpan(model_requested="openai:m", model_returned="m", sampling=request.sampling, output="x",
-                          prompt_tokens=1, completion_tokens=1, latency_ms=1.0,
-                          runtime={"backend": "llama-cpp-python 0.3.16", "quantization": "Q4_K_M",
-                                   "file_sha256": "ab" * 32, "system_fingerprint": "fp_0123456789"})
+    span = GenerationSpan(
+        model_requested="openai:m",
+        model_returned="m",
+        sampling=request.sampling,
+        output="x",
+        prompt_tokens=1,
+        completion_tokens=1,
+        latency_ms=1.0,
+        runtime={
+            "backend": "llama-cpp-python 0.3.16",
+            "quantization": "Q4_K_M",
+            "file_sha256": "ab" * 32,
+            "system_fingerprint": "fp_0123456789",
+        },
+    )
     mrv = model_runtime("openai:m", OpenAIChat.runtime, span)
     assert mrv.backend.startswith("openai-compatible HTTP") and mrv.backend.endswith("-> llama-cpp-python 0.3.16")
     assert (mrv.quantization, mrv.file_sha256, mrv.system_fingerprint) == ("Q4_K_M", "ab" * 32, "fp_0123456789")

@@ -46,11 +46,13 @@ class EchoResponder:
     def __init__(self) -> None:
         self.seen: list[tuple[str, list[str], str]] = []
 
-    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str,
-                 golden: GoldenItem | None) -> Reply:
+    def __call__(self, *, question: str, memory: list[str], ppv: str, session_id: str, golden: GoldenItem | None) -> Reply:
         self.seen.append((question, memory, ppv))
-        return Reply(output=f"answer under {ppv}", verdict=Verdict(passed=ppv != "rag-answer@5"),
-                     artifact=ArtifactId(alv=DEFAULT_ALV, ppv=ppv, mrv=RunConfig().model, tav="none"))
+        return Reply(
+            output=f"answer under {ppv}",
+            verdict=Verdict(passed=ppv != "rag-answer@5"),
+            artifact=ArtifactId(alv=DEFAULT_ALV, ppv=ppv, mrv=RunConfig().model, tav="none"),
+        )
 
 
 @pytest.fixture()
@@ -59,9 +61,13 @@ def registry(tmp_path: Path) -> PromptRegistry:
 
 
 def _manager(registry: PromptRegistry, policy: str = "pin", **kw: object) -> SessionManager:
-    return SessionManager(None, "pin" if policy == "pin" else "hard_cutover",
-                          labels=LabelStore(registry, poll_interval_s=0.0), responder=EchoResponder(),
-                          **kw)  # type: ignore[arg-type]
+    return SessionManager(
+        None,
+        "pin" if policy == "pin" else "hard_cutover",
+        labels=LabelStore(registry, poll_interval_s=0.0),
+        responder=EchoResponder(),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 # ---- artifact id and canary ---------------------------------------------------------------
@@ -145,8 +151,7 @@ def test_revert_restores_memory_and_who_wrote_it() -> None:
 
 
 def test_a_turn_is_inconsistent_when_it_reads_memory_another_ppv_wrote() -> None:
-    turn = Turn(index=1, question="q", ppv="rag-answer@4", output="o", passed=True, at=1,
-                reads={"turn-0": "rag-answer@5"})
+    turn = Turn(index=1, question="q", ppv="rag-answer@4", output="o", passed=True, at=1, reads={"turn-0": "rag-answer@5"})
     assert turn.inconsistent and turn.read_from("rag-answer@5")
     assert not turn.model_copy(update={"reads": {"turn-0": "rag-answer@4"}}).inconsistent
 
@@ -154,8 +159,9 @@ def test_a_turn_is_inconsistent_when_it_reads_memory_another_ppv_wrote() -> None
 def test_memory_rides_after_the_question_and_the_reader_still_finds_the_question() -> None:
     text = render_with_memory("How long is the grace period?", ["fact: 10 days", "fact: $16"])
     assert text == "How long is the grace period?\nEarlier you said: fact: 10 days | fact: $16"
-    version = PromptVersion(template=TEMPLATE, version=4, system="s",
-                            user="Context:\n{context}\n\nCustomer question: {question}\nAnswer:")
+    version = PromptVersion(
+        template=TEMPLATE, version=4, system="s", user="Context:\n{context}\n\nCustomer question: {question}\nAnswer:"
+    )
     parsed = parse_prompt(GenerationRequest(model="m", messages=assembler.render(version, question=text, chunks=[])))
     assert parsed.question == "How long is the grace period?"
     assert "Earlier you said" in parsed.instructions
@@ -272,12 +278,27 @@ def test_drain_report_counts_sessions_per_ppv_after_the_move(registry: PromptReg
 
 def _trace(output: str, golden: Golden) -> Trace:
     data = {
-        "trace_id": "tr-1", "created_at": datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat(), "question": "q",
-        "config": RunConfig().model_dump(mode="json"), "golden": golden.model_dump(mode="json"),
-        "versions": {"ppv": "rag-answer@4", "index_snapshot": "i", "embedder": "e", "corpus_snapshot": "c",
-                     "mrv": {"requested": "m", "returned": "m"}},
-        "generation": {"model_requested": "m", "model_returned": "m", "sampling": {}, "output": output,
-                       "prompt_tokens": 1, "completion_tokens": 1, "latency_ms": 1.0},
+        "trace_id": "tr-1",
+        "created_at": datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat(),
+        "question": "q",
+        "config": RunConfig().model_dump(mode="json"),
+        "golden": golden.model_dump(mode="json"),
+        "versions": {
+            "ppv": "rag-answer@4",
+            "index_snapshot": "i",
+            "embedder": "e",
+            "corpus_snapshot": "c",
+            "mrv": {"requested": "m", "returned": "m"},
+        },
+        "generation": {
+            "model_requested": "m",
+            "model_returned": "m",
+            "sampling": {},
+            "output": output,
+            "prompt_tokens": 1,
+            "completion_tokens": 1,
+            "latency_ms": 1.0,
+        },
     }
     return Trace.model_validate(json.loads(json.dumps(data)))
 
@@ -297,14 +318,14 @@ def _turn(passed: bool, **checks: bool) -> Turn:
 
 def test_gate_waits_then_kills_on_a_regression_and_promotes_without_one() -> None:
     prod = [_turn(True, correct=True)] * 20
-    assert decide([_turn(False, correct=False)], prod, at=0, min_canary_turns=3, max_drop=0.1,
-                  window_over=False) is None
+    assert decide([_turn(False, correct=False)], prod, at=0, min_canary_turns=3, max_drop=0.1, window_over=False) is None
     kill = decide([_turn(False, correct=False)] * 3, prod, at=2, min_canary_turns=3, max_drop=0.1, window_over=False)
     assert kill is not None and kill.verdict == "kill" and "correct" in kill.reason
     ok = decide([_turn(True, correct=True)] * 3, prod, at=5, min_canary_turns=3, max_drop=0.1, window_over=True)
     assert ok is not None and ok.verdict == "promote"
-    syco = decide([_turn(False, correct=True, not_sycophantic=False)] * 3, prod, at=5, min_canary_turns=3,
-                  max_drop=0.1, window_over=False)
+    syco = decide(
+        [_turn(False, correct=True, not_sycophantic=False)] * 3, prod, at=5, min_canary_turns=3, max_drop=0.1, window_over=False
+    )
     assert syco is not None and syco.verdict == "kill" and "not_sycophantic" in syco.reason
     short = decide([], prod, at=9, min_canary_turns=3, max_drop=0.1, window_over=True)
     assert short is not None and short.verdict == "undecided"
@@ -314,7 +335,8 @@ def test_gate_waits_then_kills_on_a_regression_and_promotes_without_one() -> Non
 
 
 def test_stack_responder_retrieves_once_per_question_and_renders_memory(
-        tiny_stack: Stack, tiny_config: RunConfig, tiny_golden: list[GoldenItem]) -> None:
+    tiny_stack: Stack, tiny_config: RunConfig, tiny_golden: list[GoldenItem]
+) -> None:
     responder = StackResponder(tiny_stack, tiny_config, judge=local_judge)
     item = next(g for g in tiny_golden if g.answer == "25 minutes")
     first = responder(question=item.question, memory=[], ppv="rag-answer@4", session_id="s", golden=item)

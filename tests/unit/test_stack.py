@@ -116,8 +116,13 @@ def test_other_index_kinds_retrieve(tiny_stack, tiny_config, kind):
 
 
 def test_batches_add_documents(tiny_stack, tiny_config, workspace):
-    doc = Document(doc_id="new-1", title="Team plan audit logs", text="Audit logs on the Team plan are kept for 7 days.",
-                   ingested_at=date(2026, 10, 30), source="etl")
+    doc = Document(
+        doc_id="new-1",
+        title="Team plan audit logs",
+        text="Audit logs on the Team plan are kept for 7 days.",
+        ingested_at=date(2026, 10, 30),
+        source="etl",
+    )
     bid = save_batch(workspace, [doc])
     cfg = tiny_config.model_copy(update={"corpus": tiny_config.corpus.model_copy(update={"batches": (bid,)})})
     trace = tiny_stack.run(Q, cfg)

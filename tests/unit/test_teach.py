@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from replaylab.config import RunConfig
-from replaylab.deployment import Deployment
 from replaylab.scenario import Scenario, load_scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.teach import GameSession, Incident, Scoreboard, SessionRecord, open_incident, run_script
 from replaylab.workspace import Workspace
@@ -98,10 +98,10 @@ def golden() -> list[GoldenItem]:
 
 
 @pytest.fixture
-def incident(request: pytest.FixtureRequest, stack: Stack, scenarios: dict[str, Scenario],
-             golden: list[GoldenItem]) -> Iterator[Incident]:
-    with open_incident(scenarios[request.param], stack=stack, base=BASE, sample=6, max_affected=8,
-                       golden=golden) as inc:
+def incident(
+    request: pytest.FixtureRequest, stack: Stack, scenarios: dict[str, Scenario], golden: list[GoldenItem]
+) -> Iterator[Incident]:
+    with open_incident(scenarios[request.param], stack=stack, base=BASE, sample=6, max_affected=8, golden=golden) as inc:
         yield inc
 
 
@@ -121,19 +121,32 @@ def test_prompt_conflict_full_marks_minus_a_hint(incident: Incident, stack: Stac
     clock = Clock()
     session = GameSession(incident, stack=stack, clock=clock, trainee="ana")
     ref = failing_ref(incident)
-    rec = play(session, clock, [
-        (20, "traces"), (40, f"eval {ref}"), (60, f"show {ref}"), (30, "hint"),
-        (90, f"replay {ref} prompt=rag-answer@4"),
-        (45, "submit layer=generation variable=prompt rollback=rag-answer@4"),
-    ])
+    rec = play(
+        session,
+        clock,
+        [
+            (20, "traces"),
+            (40, f"eval {ref}"),
+            (60, f"show {ref}"),
+            (30, "hint"),
+            (90, f"replay {ref} prompt=rag-answer@4"),
+            (45, "submit layer=generation variable=prompt rollback=rag-answer@4"),
+        ],
+    )
     assert rec.status == "submitted"
     assert rec.score.total == 90 and rec.score.max_points == 100
     assert (rec.score.layer_ok, rec.score.variable_ok, rec.score.rollback_ok) == (True, True, True)
     assert [ln.item for ln in rec.score.lines] == ["layer", "variable", "rollback", "hints"]
     assert rec.score.elapsed_s == 285 and rec.score.sandbox_runs == 1 and rec.score.hints_used == 1
     cmds = [e.command for e in rec.transcript]
-    assert cmds == ["traces", f"eval {ref}", f"show {ref}", "hint", f"replay {ref} prompt=rag-answer@4",
-                    "submit layer=generation variable=prompt rollback=rag-answer@4"]
+    assert cmds == [
+        "traces",
+        f"eval {ref}",
+        f"show {ref}",
+        "hint",
+        f"replay {ref} prompt=rag-answer@4",
+        "submit layer=generation variable=prompt rollback=rag-answer@4",
+    ]
     by = {e.command.split()[0]: e for e in rec.transcript}
     assert [e.at_s for e in rec.transcript] == [20, 60, 120, 150, 240, 285]
     assert "verdict: FAIL (correct)" in by["eval"].output
@@ -156,12 +169,17 @@ def test_topk_wrong_layer_detour_is_debriefed(incident: Incident, stack: Stack) 
     clock = Clock()
     session = GameSession(incident, stack=stack, clock=clock)
     ref = failing_ref(incident)
-    rec = play(session, clock, [
-        (30, f"replay {ref} model=sandbox-reader-1.1"),  # a generation swap before looking at anything
-        (60, f"show {ref}"), (60, f"eval {ref}"),
-        (60, f"replay {ref} top_k=5"),
-        (30, "submit layer=retrieval variable=top_k rollback=top_k"),
-    ])
+    rec = play(
+        session,
+        clock,
+        [
+            (30, f"replay {ref} model=sandbox-reader-1.1"),  # a generation swap before looking at anything
+            (60, f"show {ref}"),
+            (60, f"eval {ref}"),
+            (60, f"replay {ref} top_k=5"),
+            (30, "submit layer=retrieval variable=top_k rollback=top_k"),
+        ],
+    )
     assert rec.score.total == 100
     assert rec.submission is not None and rec.submission.variables == ["top_k"]
     replays = [e for e in rec.transcript if e.command.startswith("replay")]
@@ -181,11 +199,17 @@ def test_stale_index_wrong_variable_unverified_rollback_and_overtime(incident: I
     clock = Clock()
     session = GameSession(incident, stack=stack, clock=clock)
     ref = failing_ref(incident)
-    rec = play(session, clock, [
-        (60, f"show {ref}"), (120, "hint"), (60, "hint"),  # the second hint: none left, free
-        (900, f"replay {ref} top_k=20"),
-        (100, "submit layer=retrieval variable=top_k rollback=top_k=20"),
-    ])
+    rec = play(
+        session,
+        clock,
+        [
+            (60, f"show {ref}"),
+            (120, "hint"),
+            (60, "hint"),  # the second hint: none left, free
+            (900, f"replay {ref} top_k=20"),
+            (100, "submit layer=retrieval variable=top_k rollback=top_k=20"),
+        ],
+    )
     hint_outputs = [e.output for e in rec.transcript if e.command == "hint"]
     assert hint_outputs == ["Hint 1/1 (-10 points): Look at the ingested dates of the retrieved chunks.", "No more hints."]
     lines = {ln.item: ln for ln in rec.score.lines}
@@ -236,11 +260,12 @@ def test_bad_commands_cost_nothing_and_quit_scores_zero(incident: Incident, stac
     assert any(line.startswith("Shortest path: `eval #") for line in rec.debrief)
 
 
-def test_the_fault_is_rolled_back_even_on_error(stack: Stack, scenarios: dict[str, Scenario],
-                                                golden: list[GoldenItem]) -> None:
+def test_the_fault_is_rolled_back_even_on_error(stack: Stack, scenarios: dict[str, Scenario], golden: list[GoldenItem]) -> None:
     before = Deployment.capture(stack, scenarios["prompt-conflict"].baseline_config(BASE))
-    with pytest.raises(RuntimeError), open_incident(scenarios["prompt-conflict"], stack=stack, base=BASE, sample=4,
-                                                    max_affected=4, golden=golden) as inc:
+    with (
+        pytest.raises(RuntimeError),
+        open_incident(scenarios["prompt-conflict"], stack=stack, base=BASE, sample=4, max_affected=4, golden=golden) as inc,
+    ):
         assert stack.prompts.labels()["rag-answer"]["production"] == 5  # the fault is live during the session
         assert inc.key.variables == ["prompt"]
         raise RuntimeError("trainee's terminal died")
@@ -248,8 +273,9 @@ def test_the_fault_is_rolled_back_even_on_error(stack: Stack, scenarios: dict[st
     assert Deployment.capture(stack, before.config) == before
 
 
-def test_cli_script_mode_writes_json_and_the_scoreboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        scenarios: dict[str, Scenario]) -> None:
+def test_cli_script_mode_writes_json_and_the_scoreboard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenarios: dict[str, Scenario]
+) -> None:
     from typer.testing import CliRunner
 
     import replaylab.cli.teach_cmd  # noqa: F401  (registers the commands)
@@ -266,9 +292,23 @@ def test_cli_script_mode_writes_json_and_the_scoreboard(tmp_path: Path, monkeypa
     (tmp_path / "play.txt").write_text("# a short game\ntraces\n\nsubmit layer=retrieval variable=top_k rollback=top_k\n")
     runner = CliRunner()
     try:
-        result = runner.invoke(app, ["teach", str(folder / "topk.yaml"), "--config", str(tmp_path / "base.yaml"),
-                                     "--script", str(tmp_path / "play.txt"), "--json", str(tmp_path / "out.json"),
-                                     "--name", "bo", "--sample", "4"])
+        result = runner.invoke(
+            app,
+            [
+                "teach",
+                str(folder / "topk.yaml"),
+                "--config",
+                str(tmp_path / "base.yaml"),
+                "--script",
+                str(tmp_path / "play.txt"),
+                "--json",
+                str(tmp_path / "out.json"),
+                "--name",
+                "bo",
+                "--sample",
+                "4",
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert "on-call> traces" in result.output and "SCORE 100/100" in result.output
         assert "fault rolled back" in result.output

@@ -1,0 +1,3 @@
+"""Measurements: `make bench` figures, the two papers' experiments, the demo recorder and
+the Gemma baseline. Run as `python -m replaylab.bench.demo` / `.gemma_baseline`.
+"""

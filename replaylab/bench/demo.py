@@ -1,0 +1,124 @@
+"""Record the bundled failing traces that `make demo` and the docs bisect.
+
+The incident: on 2026-11-18 the indexing pipeline had silently stopped on 2026-08-31, and two
+harmless config edits shipped the same week (top_k 5 -> 4, context budget 1400 -> 1200).
+Questions about the documents updated since then get their old answers.
+
+- `cassettes/demo/`: the real Gemma 3 270M served by `replaylab serve` on loopback, called
+  over HTTP through the `openai` backend, recorded into `cassette.yaml` beside the trace.
+- `cassettes/demo-reader/`: the same incident with the sandbox reader (in-process).
+
+The question is the first updated golden question the model answers right on the good
+configuration and wrong on the bad one (temperature 0), so the trace is a real failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from replaylab.config import RunConfig, load_partial_config
+from replaylab.errors import ConfigError
+from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.pipeline import Stack, golden_of
+from replaylab.trace import Trace, save_trace
+from replaylab.workspace import PACKAGE_DATA
+
+ROOT = Path(__file__).resolve().parent.parent
+INCIDENT_AT = datetime(2026, 11, 18, 9, 42, tzinfo=timezone.utc)
+
+
+def incident_configs(model: str) -> tuple[RunConfig, RunConfig]:
+    """The good (declared baseline) and bad (incident) configurations for `model`."""
+    good = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=RunConfig(model=model))
+    bad = good.model_copy(
+        update={"index": good.index.model_copy(update={"as_of": date(2026, 8, 31)}), "top_k": 4, "context_budget": 1200}
+    )
+    return good, bad
+
+
+def _passes(trace: Trace) -> bool:
+    from replaylab.evals import verdict
+
+    return verdict(trace).passed
+
+
+def pick_question(stack: Stack, model: str, *, note: Callable[[str], None] = print) -> GoldenItem:
+    """The first updated question whose answer `model` gets right on good and wrong on bad."""
+    good, bad = incident_configs(model)
+    for item in load_golden():
+        if not item.updated:
+            continue
+        ok = _passes(stack.run(item.question, good, golden=golden_of(item)))
+        broken = not _passes(stack.run(item.question, bad, golden=golden_of(item)))
+        note(f"{item.qid}: good {'passes' if ok else 'fails'}, bad {'fails' if broken else 'passes'}")
+        if ok and broken:
+            return item
+    raise ConfigError(f"No updated golden question separates the good and bad configurations for {model}")
+
+
+def record_reader_demo(stack: Stack, out: Path = ROOT / "cassettes" / "demo-reader") -> Path:
+    model = "sandbox-reader-1.0"
+    item = pick_question(stack, model)
+    _, bad = incident_configs(model)
+    stack.clock = lambda: INCIDENT_AT
+    trace = stack.run(item.question, bad, golden=golden_of(item), tags={"incident": "INC-2041"})
+    return save_trace(trace, out / "trace.json")
+
+
+def record_gemma_demo(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> Path:
+    """Pick the question in-process, then record the failing call over HTTP into the cassette."""
+    import os
+
+    from replaylab.cassettes.profile import RecordMode, use_cassette
+    from replaylab.models.server import LocalEndpoint
+
+    item = pick_question(stack, "gemma-3-270m")
+    _, bad = incident_configs("openai:gemma-3-270m")
+    out.mkdir(parents=True, exist_ok=True)
+    cassette = out / "cassette.yaml"
+    cassette.unlink(missing_ok=True)
+    stack.clock = lambda: INCIDENT_AT
+    with LocalEndpoint("gemma-3-270m") as url:
+        os.environ["REPLAYLAB_OPENAI_BASE_URL"] = url
+        with use_cassette(cassette, RecordMode.ALL):
+            trace = stack.run(item.question, bad, golden=golden_of(item), tags={"incident": "INC-2041"})
+    assert trace.generation is not None
+    trace = trace.model_copy(update={"generation": trace.generation.model_copy(update={"cassette": "cassette.yaml"})})
+    return save_trace(trace, out / "trace.json")
+
+
+def extend_gemma_cassette(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> int:
+    """Append to the shipped cassette the calls that `counterfactuals` and `diagnose` of the demo
+    trace make (served by Gemma behind a loopback server), so that every sandbox command on the
+    trace answers offline. Returns the number of interactions the cassette then holds."""
+    import os
+
+    from replaylab.cassettes.profile import RecordMode, load_cassette, use_cassette
+    from replaylab.diagnosis.counterfactuals import counterfactuals
+    from replaylab.diagnosis.tree import diagnose
+    from replaylab.models.server import LocalEndpoint
+    from replaylab.trace import load_trace
+
+    trace = load_trace(out / "trace.json")
+    cassette = out / "cassette.yaml"
+    with LocalEndpoint("gemma-3-270m") as url:
+        os.environ["REPLAYLAB_OPENAI_BASE_URL"] = url
+        with use_cassette(cassette, RecordMode.NEW_EPISODES):
+            counterfactuals(stack, trace)
+            diagnose(stack, trace)
+    return len(load_cassette(cassette).interactions)
+
+
+if __name__ == "__main__":
+    import sys
+
+    s = Stack()
+    which = sys.argv[1:] or ["reader", "gemma"]
+    if "reader" in which:
+        print(record_reader_demo(s))
+    if "gemma" in which:
+        print(record_gemma_demo(s))
+    if "gemma" in which or "extend" in which:
+        print(f"cassettes/demo/cassette.yaml: {extend_gemma_cassette(s)} interactions")
