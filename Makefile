@@ -19,7 +19,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma calibrate serve doctor \
-        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo golden-test canary-gate postmortem scoreboard experiments clean
+        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo record-demo-calls golden-test canary-gate postmortem scoreboard experiments clean
 
 help: ## list every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -139,6 +139,9 @@ gemma-baseline: $(STAMP) ## Gemma's speed and golden-set accuracy (oracle / retr
 
 record-demo: $(STAMP) ## re-record the bundled demo traces (sandbox reader, and Gemma over HTTP into its cassette)
 	$(PY) -m replaylab.bench.demo reader gemma
+
+record-demo-calls: $(STAMP) ## re-record every call the sandbox commands make on the demo trace with this machine's Gemma
+	$(PY) -m replaylab.bench.demo calls
 
 golden-test: $(STAMP) ## replay the workspace golden set as pytest tests: make golden-test [CONFIG=...]
 	$(PY) -m pytest --replaylab-golden $(or $(CONFIG),replaylab/data/baseline.yaml) -m replaylab_golden --ignore=tests $(ARGS)

@@ -89,12 +89,17 @@ def record_gemma_demo(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> 
     return save_trace(trace, out / "trace.json")
 
 
-def extend_gemma_cassette(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> int:
-    """Append to the shipped cassette the calls that `counterfactuals` and `diagnose` of the demo
-    trace make (served by Gemma behind a loopback server), so that every sandbox command on the
-    trace answers offline. Returns the number of interactions the cassette then holds."""
+def rerecord_gemma_cassette(stack: Stack, out: Path = ROOT / "cassettes" / "demo") -> int:
+    """Record afresh every call the sandbox commands make on the demo trace (its own request, the
+    bisect against the declared baseline, `counterfactuals`, `diagnose`), served by this machine's
+    Gemma behind a loopback server, and replace the shipped cassette atomically. The trace itself
+    is kept; its recorded answer must be the one the model gives now, else this refuses.
+    Returns the number of interactions the cassette then holds."""
     import os
+    import shutil
+    import tempfile
 
+    from replaylab.bisection.trace_bisector import TraceBisector
     from replaylab.cassettes.profile import RecordMode, load_cassette, use_cassette
     from replaylab.diagnosis.counterfactuals import counterfactuals
     from replaylab.diagnosis.tree import diagnose
@@ -103,11 +108,24 @@ def extend_gemma_cassette(stack: Stack, out: Path = ROOT / "cassettes" / "demo")
 
     trace = load_trace(out / "trace.json")
     cassette = out / "cassette.yaml"
-    with LocalEndpoint("gemma-3-270m") as url:
-        os.environ["REPLAYLAB_OPENAI_BASE_URL"] = url
-        with use_cassette(cassette, RecordMode.NEW_EPISODES):
-            counterfactuals(stack, trace)
-            diagnose(stack, trace)
+    good = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=trace.config)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "cassette.yaml"
+        with LocalEndpoint("gemma-3-270m") as url:
+            os.environ["REPLAYLAB_OPENAI_BASE_URL"] = url
+            with use_cassette(fresh, RecordMode.NEW_EPISODES):
+                again = stack.replay(trace)
+                if again.generation is None or trace.generation is None or again.generation.output != trace.generation.output:
+                    raise ConfigError(
+                        "Gemma on this machine no longer gives the trace's recorded answer: "
+                        "re-record the trace too (make record-demo)"
+                    )
+                TraceBisector(stack, trace).run(good=good, seeds=[0], seeded=False)
+                counterfactuals(stack, trace)
+                diagnose(stack, trace)
+        tmp_dest = cassette.with_name(f".{cassette.name}.tmp")
+        shutil.copyfile(fresh, tmp_dest)
+        tmp_dest.replace(cassette)
     return len(load_cassette(cassette).interactions)
 
 
@@ -120,5 +138,5 @@ if __name__ == "__main__":
         print(record_reader_demo(s))
     if "gemma" in which:
         print(record_gemma_demo(s))
-    if "gemma" in which or "extend" in which:
-        print(f"cassettes/demo/cassette.yaml: {extend_gemma_cassette(s)} interactions")
+    if "gemma" in which or "calls" in which:
+        print(f"cassettes/demo/cassette.yaml: {rerecord_gemma_cassette(s)} interactions")

@@ -104,3 +104,26 @@ def test_a_backend_segfault_during_bisect_is_one_line_and_exit_2(tmp_path: Path)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip() == CRASH_LINE
     assert not report.exists()
+
+
+@pytest.mark.llm
+def test_every_shipped_recording_is_what_this_build_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixed-ISA build gives the same greedy answers on every machine: the shipped demo cassette,
+    recorded over HTTP, is reproduced call for call by Gemma in-process here."""
+    import yaml
+
+    monkeypatch.setenv("REPLAYLAB_LLAMA_MEMO", "0")
+    gen = get_generator("gemma-3-270m")
+    interactions = yaml.safe_load((ROOT / "cassettes" / "demo" / "cassette.yaml").read_text())["interactions"]
+    assert len(interactions) >= 5
+    for it in interactions:
+        body = json.loads(it["request"]["body"])
+        recorded = json.loads(it["response"]["body"]["string"])["choices"][0]["message"]["content"]
+        request = GenerationRequest(
+            model="gemma-3-270m",
+            messages=[ChatMessage(**m) for m in body["messages"]],
+            sampling=SamplingParams(
+                temperature=body["temperature"], top_p=body["top_p"], seed=body["seed"], max_tokens=body["max_tokens"]
+            ),
+        )
+        assert gen.generate(request).output == recorded
