@@ -6,7 +6,6 @@ trace that is missing, not JSON, or off-schema raises TraceError with one clear 
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replaylab.config import RunConfig, SamplingParams
 from replaylab.errors import TraceError, error_where
-from replaylab.files import atomic_write_text
+from replaylab.files import atomic_write_text, parse_json, read_input_text
 
 
 class ChatMessage(BaseModel):
@@ -26,6 +25,8 @@ class ChatMessage(BaseModel):
 
 
 TRACE_VERSION = 1
+MAX_TRACE_BYTES = 32 * 1024 * 1024
+"""Largest trace file `load_trace` reads."""
 
 
 class _Model(BaseModel):
@@ -136,6 +137,8 @@ class Golden(_Model):
     doc_ids: list[str] = []
     false_premise: str | None = None
     expected_route: str | None = None
+    unanswerable: bool | None = None
+    """The golden set says the question has no answer (None: older traces; read from the answer text)."""
 
 
 class TraceEvent(_Model):
@@ -168,24 +171,29 @@ class Trace(_Model):
 
 def load_trace(path: Path) -> Trace:
     """Read a trace file; any problem is one TraceError line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TraceError(f"Cannot read trace {path}: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"Trace {path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    text = read_input_text(path, what="trace", max_bytes=MAX_TRACE_BYTES, error=TraceError)
+    data = parse_json(text, what="trace", path=path, error=TraceError)
     if not isinstance(data, dict):
         raise TraceError(f"Trace {path} is not a JSON object")
     if data.get("version") != TRACE_VERSION:
-        raise TraceError(f"Trace {path} has version {data.get('version')!r}; this replaylab reads version {TRACE_VERSION}")
+        raise TraceError(
+            f"Trace {path} has version {data.get('version')!r}; this replaylab reads version {TRACE_VERSION}{_import_hint(data)}"
+        )
     try:
         return Trace.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = error_where(err["loc"])
         raise TraceError(f"Trace {path} does not match the schema: {where}: {err['msg']}") from None
+
+
+def _import_hint(data: dict[str, Any]) -> str:
+    """A pointer to `replaylab import` when `data` is a span or trace export, not a replaylab trace."""
+    if "resourceSpans" in data or "context" in data or "traceId" in data:
+        return "; it looks like an OpenTelemetry span export: convert it with `replaylab import otel|openinference FILE -o DIR`"
+    if "observations" in data:
+        return "; it looks like a Langfuse trace export: convert it with `replaylab import langfuse FILE -o DIR`"
+    return ""
 
 
 def save_trace(trace: Trace, path: Path) -> Path:

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 
 from replaylab.config import RunConfig, load_config, load_partial_config
+from replaylab.project import ProjectFile, active_project, find_project
+from replaylab.stack.embedders import register_project_embedders
 from replaylab.stack.pipeline import Stack
 from replaylab.variables import apply_values, parse_assignment
 
@@ -29,10 +31,47 @@ def get_stack() -> Stack:
 
 
 def base_config(path: Path | None, *, over: RunConfig | None = None) -> RunConfig:
-    """A config file, else the workspace's declared baseline (fields it leaves out come from `over`)."""
+    """A config file, else the project file's baseline (replaylab.yaml), else the bundled baseline
+    (fields it leaves out come from `over`)."""
     if path is not None:
         return load_config(path)
+    project = active_project()
+    if project is not None:
+        return project_config(project)
     return load_partial_config(BASELINE, over=over or RunConfig())
+
+
+def baseline_desc() -> str:
+    """Where `base_config(None)` comes from, in words."""
+    found = find_project()
+    return f"the project baseline ({found})" if found is not None else "the workspace baseline"
+
+
+def project_config(project: ProjectFile) -> RunConfig:
+    """The project's baseline with its prompts stored and its prompt label resolved to a version."""
+    from replaylab.stack.prompts import parse_prompt_id, sync_prompts
+
+    if project.model.base_url and not any(os.environ.get(v) for v in ("REPLAYLAB_OPENAI_BASE_URL", "OPENAI_BASE_URL")):
+        os.environ["REPLAYLAB_OPENAI_BASE_URL"] = project.model.base_url
+    register_project_embedders(project)
+    reg = get_stack().prompts
+    templates = [(p.template, project.text_of(p.system), project.text_of(p.user), p.label) for p in project.prompts]
+    stored = sync_prompts(reg, templates)
+    ref = project.baseline.prompt
+    if ref is None:  # the good baseline is the prompt text the project file holds, whatever labels say now
+        ref = stored[project.prompts[0].template] if project.prompts else project.prompt_ref()
+    elif "@" not in ref:
+        parse_prompt_id(ref)
+        ref = reg.resolve(ref).id
+    return project.run_config(prompt=ref)
+
+
+def golden_path(explicit: Path | None) -> Path | None:
+    """`--golden FILE`, else the project's golden set, else None (the bundled one)."""
+    if explicit is not None:
+        return explicit
+    project = active_project()
+    return project.golden_path() if project is not None else None
 
 
 def with_sets(config: RunConfig, sets: list[str] | None) -> tuple[RunConfig, dict[str, Any]]:

@@ -22,6 +22,8 @@ _MODELS: tuple[tuple[str, str, str], ...] = (
     ("drill-journal", "replaylab.drills.fault", "DrillJournal"),
     ("teach-session", "replaylab.teach.game", "SessionRecord"),
     ("canary-gate-report", "replaylab.golden.release_gate", "GateReport"),
+    ("project", "replaylab.project", "ProjectFile"),
+    ("golden-run-report", "replaylab.golden.batch", "GoldenRunReport"),
 )
 
 

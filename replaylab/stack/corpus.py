@@ -8,18 +8,26 @@ the corpus as of date D holds, for each id, the latest row ingested on or before
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from replaylab.config import CorpusSpec
-from replaylab.errors import ConfigError
-from replaylab.files import atomic_write_text, canonical_json
+from replaylab.errors import ConfigError, error_where
+from replaylab.files import atomic_write_text, canonical_json, parse_json, read_input_bytes, read_input_text
+from replaylab.stack.front_matter import SourceOptions, document_fields, rename_fields
 from replaylab.workspace import BUNDLED_CORPUS, BUNDLED_GOLDEN, Workspace
+
+MAX_CORPUS_ENTRIES = 50_000
+"""Most files and folders a corpus folder walk visits before it refuses the folder."""
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+"""Largest single document file in a corpus folder."""
+MAX_JSONL_BYTES = 256 * 1024 * 1024
+"""Largest corpus or golden .jsonl file."""
 
 
 class Document(BaseModel):
@@ -38,11 +46,12 @@ class Document(BaseModel):
 class GoldenItem(BaseModel):
     """One golden question: the expected answer and the documents that support it."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     qid: str
     question: str
     answer: str
+    """The expected answer; a question with no answer says `unanswerable: true` (its answer may be null)."""
     aliases: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
     topic: str = ""
@@ -52,44 +61,89 @@ class GoldenItem(BaseModel):
     old_answer: str | None = None
     route: str | None = None
     """The handler that should serve this question (for routing checks)."""
+    unanswerable: bool = False
+    """The corpus does not answer the question: the right output is a refusal."""
 
 
-def _read_jsonl(path: Path, model: type[BaseModel]) -> list[BaseModel]:
+def _read_jsonl(
+    path: Path, model: type[BaseModel], *, prepare: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None
+) -> list[BaseModel]:
     rows: list[BaseModel] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    what = f"{model.__name__.lower()} file"
+    lines = read_input_text(path, what=what, max_bytes=MAX_JSONL_BYTES, error=ConfigError).splitlines()
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        data = parse_json(line, what=f"{model.__name__} row", path=f"{path}:{n}", error=ConfigError)
+        if prepare is not None:
+            if not isinstance(data, dict):
+                raise ConfigError(f"{path}:{n}: not a valid {model.__name__} row (a JSON object is expected)")
+            data = prepare(n, data)
         try:
-            rows.append(model.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            first = str(exc).splitlines()[0]
-            raise ConfigError(f"{path}:{n}: not a valid {model.__name__} row ({first})") from None
+            rows.append(model.model_validate(data))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(f"{path}:{n}: not a valid {model.__name__} row ({error_where(err['loc'])}: {err['msg']})") from None
     return rows
 
 
-def _read_folder(folder: Path) -> list[Document]:
+def _corpus_files(folder: Path) -> list[Path]:
+    """The .md/.txt files under `folder`, refusing the filesystem root and folders past the walk cap."""
+    if folder.resolve() == Path(folder.resolve().anchor):
+        raise ConfigError(f"Corpus folder {folder} is the filesystem root; give the folder that holds the documents")
+    found: list[Path] = []
+    seen = 0
+    for top, dirs, files in os.walk(folder):  # symlinked folders are not followed
+        seen += len(dirs) + len(files)
+        if seen > MAX_CORPUS_ENTRIES:
+            raise ConfigError(
+                f"Corpus folder {folder} holds more than {MAX_CORPUS_ENTRIES:,} entries; give the folder that holds the documents"
+            )
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(top) / f for f in files if f.endswith((".md", ".txt"))]
+    return sorted(found)
+
+
+def _read_folder(folder: Path, opts: SourceOptions) -> list[Document]:
     docs = []
-    for path in sorted([*folder.rglob("*.md"), *folder.rglob("*.txt")]):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        title = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.strip()), path.stem)
-        stamp = date.fromtimestamp(path.stat().st_mtime)
-        rel = path.relative_to(folder)
-        source = rel.parts[0] if len(rel.parts) > 1 else "local"
-        docs.append(Document(doc_id=str(rel.with_suffix("")), title=title, source=source, ingested_at=stamp, text=text))
+    for path in _corpus_files(folder):
+        raw = read_input_bytes(path, what="corpus document", max_bytes=MAX_DOCUMENT_BYTES, error=ConfigError)
+        text = raw.decode("utf-8", errors="replace")
+        docs.append(Document.model_validate(document_fields(path, folder, text, opts)))
     return docs
 
 
-@lru_cache(maxsize=8)
+def _source_options(source: str) -> SourceOptions:
+    """The project file's mapping and fallbacks for `source`, when it is the project's corpus."""
+    from replaylab.project import active_project
+
+    project = active_project() if source != "bundled" else None
+    if project is None or str(Path(source).resolve()) != project.corpus_spec().source:
+        return SourceOptions()
+    c = project.corpus
+    return SourceOptions(fields=dict(c.fields), source=c.source, ingested_at=c.ingested_at)
+
+
+_ROWS: dict[tuple[str, tuple[Any, ...]], tuple[Document, ...]] = {}
+
+
 def _base_rows(source: str) -> tuple[Document, ...]:
+    """The base rows of `source`, read once per process for each field mapping."""
+    opts = _source_options(source)
+    key = (source, opts.key())
+    if key not in _ROWS:
+        if len(_ROWS) >= 8:
+            _ROWS.pop(next(iter(_ROWS)))
+        _ROWS[key] = _read_base(source, opts)
+    return _ROWS[key]
+
+
+def _read_base(source: str, opts: SourceOptions) -> tuple[Document, ...]:
     path = BUNDLED_CORPUS if source == "bundled" else Path(source)
     if path.is_dir():
-        rows: Sequence[BaseModel] = _read_folder(path)
-    elif path.suffix == ".jsonl" and path.exists():
-        rows = _read_jsonl(path, Document)
+        rows: Sequence[BaseModel] = _read_folder(path, opts)
+    elif path.suffix == ".jsonl" and (path.exists() or path.is_symlink()):
+        rows = _read_jsonl(path, Document, prepare=(lambda n, row: rename_fields(row, opts.fields)) if opts.fields else None)
     else:
         raise ConfigError(f"Corpus {source!r} is neither 'bundled', a folder of .md/.txt files, nor a .jsonl file")
     docs = tuple(r for r in rows if isinstance(r, Document))
@@ -145,7 +199,39 @@ def load_corpus(spec: CorpusSpec, ws: Workspace, *, as_of: date | None = None) -
     return latest_as_of(all_rows(spec, ws), as_of)
 
 
-def load_golden(path: Path | None = None) -> list[GoldenItem]:
-    """The golden set: the bundled one, or a user's .jsonl."""
-    rows = _read_jsonl(path or BUNDLED_GOLDEN, GoldenItem)
+def _golden_row(path: Path, fields: Mapping[str, str | None]) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
+    """Check one golden row strictly: every key known (after the mapping), an answer or `unanswerable: true`."""
+    valid = list(GoldenItem.model_fields)
+
+    def prepare(n: int, row: dict[str, Any]) -> dict[str, Any]:
+        data = rename_fields(row, fields)
+        unknown = [k for k in data if k not in GoldenItem.model_fields]
+        if unknown:
+            hint = "" if fields else " (or map it in replaylab.yaml under golden.fields)"
+            raise ConfigError(f"{path}:{n}: unknown golden field {unknown[0]!r}. Valid: {', '.join(valid)}{hint}")
+        if data.get("answer") is None:
+            if data.get("unanswerable") is not True:
+                raise ConfigError(
+                    f'{path}:{n}: the answer is missing or null; give the expected answer, or mark the row "unanswerable": true'
+                )
+            data["answer"] = "unanswerable"
+        return data
+
+    return prepare
+
+
+def load_golden(path: Path | None = None, *, fields: Mapping[str, str | None] | None = None) -> list[GoldenItem]:
+    """The golden set: the bundled one, or a user's .jsonl, read strictly (an unknown field is an error).
+
+    `fields` renames the file's keys to GoldenItem's; by default the project file's `golden.fields`
+    when `path` is the project's golden set.
+    """
+    target = path or BUNDLED_GOLDEN
+    if fields is None and path is not None:
+        from replaylab.project import active_project
+
+        project = active_project()
+        if project is not None and project.golden is not None and project.golden_path() == Path(path).resolve():
+            fields = project.golden.fields
+    rows = _read_jsonl(target, GoldenItem, prepare=_golden_row(target, fields or {}))
     return [r for r in rows if isinstance(r, GoldenItem)]

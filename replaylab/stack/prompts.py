@@ -9,7 +9,9 @@ versions on first use.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -130,6 +132,19 @@ class PromptRegistry:
         atomic_write_text(self.root / template / f"{pv.version}.json", pv.model_dump_json(indent=2))
         return pv
 
+    def add_version(self, *, template: str, system: str, user: str, note: str = "", label: str | None = None) -> PromptVersion:
+        """Store a version (an identical one already stored is reused: versions are immutable and
+        content decides identity); `label`, if given, is moved to it."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9\-_]*", template):
+            raise ConfigError(f"Prompt template name {template!r}: use lower-case letters, digits, '-' and '_'")
+        existing = self.versions(template) if (self.root / template).exists() else []
+        pv = next((v for v in existing if v.system == system and v.user == user), None)
+        if pv is None:
+            pv = self.create(template=template, system=system, user=user, note=note)
+        if label is not None and self.labels().get(template, {}).get(label) != pv.version:
+            self.move_label(template=template, label=label, version=pv.version)
+        return pv
+
     def move_label(self, *, template: str, label: str, version: int) -> LabelMove:
         """Point `label` at `version`; returns the move (with the previous version) for the journal."""
         self.resolve(f"{template}@{version}")
@@ -172,3 +187,21 @@ class PromptRegistry:
             if move.template == template and move.label == label and move.at[:10] <= when.isoformat():
                 version = move.version
         return version
+
+
+def sync_prompts(reg: PromptRegistry, templates: Sequence[tuple[str, str, str, str]]) -> dict[str, str]:
+    """Store a project's prompt templates `(template, system, user, label)`; returns template -> version id.
+
+    A template whose text is not stored yet becomes a new version and its label moves to it (the
+    project file declares it); text already stored is reused and labels are left where they are.
+    """
+    out: dict[str, str] = {}
+    for template, system, user, label in templates:
+        known = reg.versions(template) if (reg.root / template).exists() else []
+        match = next((v for v in known if v.system == system and v.user == user), None)
+        has_label = label in reg.labels().get(template, {})
+        pv = match or reg.add_version(template=template, system=system, user=user, note="from replaylab.yaml")
+        if match is None or not has_label:
+            reg.move_label(template=template, label=label, version=pv.version)
+        out[template] = pv.id
+    return out
