@@ -24,7 +24,20 @@ from replaylab.errors import UnknownPlugin
 
 T = TypeVar("T")
 
-PluginKind = Literal["variable", "embedder", "generator", "evaluator", "fault", "detector", "tool", "router"]
+PluginKind = Literal[
+    "variable",
+    "embedder",
+    "generator",
+    "evaluator",
+    "fault",
+    "detector",
+    "tool",
+    "router",
+    "engine",
+    "proxy_fault",
+    "importer",
+    "drill",
+]
 """Every plugin kind; `register`, `lookup`, `names` and `items` accept only these."""
 
 _REGISTRY: dict[str, dict[str, Any]] = {}
@@ -40,6 +53,10 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "detector": ("replaylab.detectors",),
     "tool": ("replaylab.stack.tools",),
     "router": ("replaylab.stack.router",),
+    "engine": ("replaylab.backtest",),
+    "proxy_fault": ("replaylab.proxy.faults",),
+    "importer": ("replaylab.importers",),
+    "drill": ("replaylab.drills",),
 }
 _loaded: set[str] = set()
 
@@ -62,17 +79,30 @@ def _plugin_modules(home: str) -> list[str]:
     return found
 
 
-def register(kind: PluginKind, name: str) -> Callable[[T], T]:
-    """Class or function decorator: file `obj` under `kind`/`name`."""
+def register(kind: PluginKind, name: str | None = None) -> Callable[[T], T]:
+    """Class or function decorator: file `obj` under `kind`/`name`. Without `name`, a class's own
+    `kind` names it (a pydantic model's `kind` field default, else a `kind` class attribute), so the
+    name is written once."""
 
     def deco(obj: T) -> T:
+        key = _own_name(obj) if name is None else name
         table = _REGISTRY.setdefault(kind, {})
-        if name in table and table[name] is not obj:
-            raise ValueError(f"{kind} {name!r} is registered twice")
-        table[name] = obj
+        if key in table and table[key] is not obj:
+            raise ValueError(f"{kind} {key!r} is registered twice")
+        table[key] = obj
         return obj
 
     return deco
+
+
+def _own_name(obj: object) -> str:
+    """The name a plugin class gives itself in `kind`."""
+    fields = getattr(obj, "model_fields", None)
+    field = fields.get("kind") if isinstance(fields, dict) else None
+    own = field.default if field is not None else getattr(obj, "kind", None)
+    if not isinstance(own, str) or not own:
+        raise TypeError(f"{obj!r} has no `kind` to register it by: give the name")
+    return own
 
 
 def _load(kind: PluginKind) -> None:
