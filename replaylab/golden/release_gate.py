@@ -10,12 +10,15 @@ Per evaluator, over the cases where it applies under both configurations:
 - scores: the mean paired difference (candidate - production) and a percentile bootstrap
   95% CI (seeded, numpy), for evaluators scored in 0..1.
 
+The replays run on a backtest engine (`replaylab.backtest`: in this process by default, or a
+process pool / Ray) and the statistics are the backtest's (`replaylab.backtest.stats`).
+
 The candidate is refused when any evaluator's pass rate drops by more than `threshold`, or
 its mean score drops by more than `threshold`. A drop beyond the threshold refuses even when
 it is not significant: a gate errs towards production; the confidence says how sure it is.
 
     report = run_gate(stack, candidate=cand, baseline=prod, cases=cases)
-    report.accepted, report.reasons
+    report.accepted, report.reasons, report.mcnemar_p
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, Field
 
+from replaylab.backtest import BacktestJob, Engine, PairOutcome, ReplayItem, get_engine, summarize
+from replaylab.backtest.stats import EvaluatorStat, bootstrap_ci, mcnemar_exact, overall_verdict
 from replaylab.config import RunConfig
 from replaylab.errors import ConfigError, InputError, ReplaylabError, TraceError
 from replaylab.stack.pipeline import Stack
@@ -88,6 +92,8 @@ class EvaluatorComparison(BaseModel):
     """Mean of candidate - production scores (None for unbounded scores)."""
     ci_low: float | None = None
     ci_high: float | None = None
+    significant: bool = False
+    """McNemar's exact test finds the candidate significantly worse (two-sided p below alpha)."""
     regressed: bool = False
     reason: str = ""
 
@@ -108,28 +114,12 @@ class GateReport(BaseModel):
     regressed_cases: list[PairResult] = Field(default_factory=list)
     label_move: LabelMove | None = None
     note: str = ""
-
-
-def mcnemar_exact(b: int, c: int) -> tuple[float, float]:
-    """(two-sided p, one-sided p that `b` exceeds chance) of McNemar's exact test."""
-    from scipy.stats import binomtest
-
-    if b + c == 0:
-        return 1.0, 1.0
-    two = float(binomtest(b, b + c, 0.5, alternative="two-sided").pvalue)
-    one = float(binomtest(b, b + c, 0.5, alternative="greater").pvalue)
-    return min(1.0, two), min(1.0, one)
-
-
-def bootstrap_ci(diffs: Sequence[float], *, resamples: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean of paired differences."""
-    d = np.asarray(diffs, dtype=float)
-    if d.size == 0:
-        return 0.0, 0.0
-    rng = np.random.default_rng(seed)
-    means = d[rng.integers(0, d.size, size=(resamples, d.size))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return round(float(lo), 6), round(float(hi), 6)
+    mcnemar_p: float = 1.0
+    """Two-sided McNemar exact p-value of the gate verdict (production vs candidate)."""
+    significance: str = ""
+    """The backtest's verdict on significance alone (the threshold rule above decides acceptance)."""
+    engine: str = ""
+    """Where the pairs replayed (a backtest engine)."""
 
 
 def production_config(stack: Stack, base: RunConfig, *, label: str = "production") -> RunConfig:
@@ -175,40 +165,48 @@ def gate_cases(
     return cases
 
 
-def _compare(
-    name: str, pairs: list[tuple[bool, bool]], scores: list[tuple[float, float]] | None, threshold: float
-) -> EvaluatorComparison:
-    n = len(pairs) or len(scores or [])
-    b = sum(1 for base, cand in pairs if base and not cand)
-    c = sum(1 for base, cand in pairs if cand and not base)
-    two, one = mcnemar_exact(b, c)
-    base_rate = sum(p for p, _ in pairs) / len(pairs) if pairs else None
-    cand_rate = sum(q for _, q in pairs) / len(pairs) if pairs else None
+def _comparison(stat: EvaluatorStat, threshold: float) -> EvaluatorComparison:
+    """The backtest's paired statistics of one evaluator, judged against the gate's threshold."""
     cmp = EvaluatorComparison(
-        name=name,
-        n=n,
-        baseline_pass_rate=base_rate,
-        candidate_pass_rate=cand_rate,
-        regressions=b,
-        improvements=c,
-        mcnemar_p=round(two, 6),
-        regression_confidence=round(1 - one, 6),
+        name=stat.name,
+        n=stat.n,
+        baseline_pass_rate=stat.production_rate,
+        candidate_pass_rate=stat.candidate_rate,
+        regressions=stat.regressions,
+        improvements=stat.improvements,
+        mcnemar_p=stat.mcnemar_p,
+        regression_confidence=round(1 - stat.p_worse, 6),
+        significant=stat.direction == "worse",
+        mean_diff=stat.mean_score_diff,
+        ci_low=stat.score_ci[0] if stat.score_ci else None,
+        ci_high=stat.score_ci[1] if stat.score_ci else None,
     )
     reasons = []
+    base_rate, cand_rate = stat.production_rate, stat.candidate_rate
     if base_rate is not None and cand_rate is not None and base_rate - cand_rate > threshold:
         reasons.append(
-            f"pass rate {base_rate:.1%} → {cand_rate:.1%} ({b} regressed, {c} improved; McNemar exact "
-            f"p={two:.3g}, confidence of a regression {1 - one:.1%})"
+            f"pass rate {base_rate:.1%} → {cand_rate:.1%} ({stat.regressions} regressed, {stat.improvements} improved; "
+            f"McNemar exact p={stat.mcnemar_p:.3g}, confidence of a regression {1 - stat.p_worse:.1%})"
         )
-    if scores:
-        diffs = [cand - base for base, cand in scores]
-        cmp.mean_diff = round(float(np.mean(diffs)), 6)
-        cmp.ci_low, cmp.ci_high = bootstrap_ci(diffs)
-        if cmp.mean_diff < -threshold:
-            reasons.append(f"mean score {cmp.mean_diff:+.3f} (95% bootstrap CI [{cmp.ci_low:+.3f}, {cmp.ci_high:+.3f}])")
+    if cmp.mean_diff is not None and cmp.mean_diff < -threshold:
+        reasons.append(f"mean score {cmp.mean_diff:+.3f} (95% bootstrap CI [{cmp.ci_low:+.3f}, {cmp.ci_high:+.3f}])")
     cmp.regressed = bool(reasons)
     cmp.reason = "; ".join(reasons)
     return cmp
+
+
+def _regressed_case(o: PairOutcome) -> PairResult | None:
+    worse = [name for name, (base, cand) in sorted(o.passes.items()) if base and not cand]
+    if not (o.production_passed and not o.candidate_passed) and not worse:
+        return None
+    return PairResult(
+        ref=o.ref,
+        baseline_passed=o.production_passed,
+        candidate_passed=o.candidate_passed,
+        baseline_output=o.production_output,
+        candidate_output=o.candidate_output,
+        failed=worse,
+    )
 
 
 def run_gate(
@@ -219,53 +217,24 @@ def run_gate(
     cases: Sequence[Case],
     threshold: float = 0.02,
     progress: Progress | None = None,
+    engine: Engine | None = None,
+    alpha: float = 0.05,
 ) -> GateReport:
-    """Replay every case under both configurations and decide (no label is moved here)."""
-    from replaylab.evals import evaluate, get_evaluator
-
-    verdicts: list[tuple[bool, bool]] = []
-    per_eval: dict[str, list[tuple[bool, bool]]] = {}
-    per_score: dict[str, list[tuple[float, float]]] = {}
-    regressed: list[PairResult] = []
-    for i, case in enumerate(cases, 1):
-        try:
-            base_t = stack.run(case.question, baseline, golden=case.golden)
-            cand_t = stack.run(case.question, candidate, golden=case.golden)
-        except ReplaylabError as exc:
-            raise ReplaylabError(f"Canary gate: case {case.ref} could not replay: {str(exc).splitlines()[0]}") from None
-        base_r, cand_r = evaluate(base_t), evaluate(cand_t)
-        verdicts.append((base_r.passed, cand_r.passed))
-        cand_scores = {s.name: s for s in cand_r.scores}
-        worse = []
-        for s in base_r.scores:
-            o = cand_scores.get(s.name)
-            if o is None or s.error or o.error:
-                continue
-            if s.passed is not None and o.passed is not None:
-                per_eval.setdefault(s.name, []).append((s.passed, o.passed))
-                if s.passed and not o.passed:
-                    worse.append(s.name)
-            ev = get_evaluator(s.name)
-            if ev.value_range == (0.0, 1.0) and ev.higher_is_better:
-                per_score.setdefault(s.name, []).append((s.value, o.value))
-        if (base_r.passed and not cand_r.passed) or worse:
-            regressed.append(
-                PairResult(
-                    ref=case.ref,
-                    baseline_passed=base_r.passed,
-                    candidate_passed=cand_r.passed,
-                    baseline_output=_out(base_t),
-                    candidate_output=_out(cand_t),
-                    failed=worse,
-                )
-            )
-        if progress is not None:
-            progress(i, len(cases))
-    comparisons = [_compare("verdict", verdicts, None, threshold)]
-    comparisons += [_compare(name, pairs, per_score.get(name), threshold) for name, pairs in sorted(per_eval.items())]
-    comparisons += [_compare(name, [], per_score[name], threshold) for name in sorted(per_score) if name not in per_eval]
-    comparisons = [c for c in comparisons if c.n]
+    """Replay every case under both configurations on a backtest engine (default: in this process) and
+    decide through the backtest's paired statistics (no label is moved here)."""
+    engine = engine or get_engine("local", workers=0, stack=stack)
+    job = BacktestJob(
+        workspace=str(stack.ws.root), production=baseline.model_dump(mode="json"), candidate=candidate.model_dump(mode="json")
+    )
+    items = [ReplayItem(ref=c.ref, source="golden", question=c.question, golden=c.golden) for c in cases]
+    outcomes = engine.run(job, items, progress=progress).outcomes
+    for o in outcomes:
+        if o.error is not None:
+            raise ReplaylabError(f"Canary gate: case {o.ref} could not replay: {o.error}")
+    stats = summarize(outcomes, alpha=alpha)
+    comparisons = [_comparison(s, threshold) for s in stats]
     reasons = [f"{c.name}: {c.reason}" for c in comparisons if c.regressed]
+    verdict, why = overall_verdict(stats)
     return GateReport(
         candidate=candidate,
         baseline=baseline,
@@ -276,7 +245,10 @@ def run_gate(
         accepted=not reasons,
         reasons=reasons,
         evaluators=comparisons,
-        regressed_cases=regressed,
+        regressed_cases=[r for o in outcomes if (r := _regressed_case(o)) is not None],
+        mcnemar_p=stats[0].mcnemar_p if stats and stats[0].name == "verdict" else 1.0,
+        significance=f"{verdict}: {why} (McNemar exact, alpha {alpha})",
+        engine=engine.describe(),
     )
 
 
