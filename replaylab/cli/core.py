@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, cast
@@ -11,10 +13,10 @@ import typer
 from rich.table import Table
 
 from replaylab.cli import app
-from replaylab.cli._common import base_config, console, get_stack, short, with_sets
-from replaylab.errors import ConfigError
+from replaylab.cli._common import base_config, check_outputs, console, get_stack, golden_path, short, with_sets
+from replaylab.errors import ConfigError, InputError
 from replaylab.files import atomic_write_json
-from replaylab.stack.corpus import load_golden
+from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import STAGES, Stage, golden_of
 from replaylab.trace import Trace, load_trace, save_trace
 
@@ -55,7 +57,9 @@ def run(
     config: Annotated[Path | None, typer.Option(help="RunConfig file (.yaml/.json); default: the baseline")] = None,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the trace")] = None,
-    golden_set: Annotated[Path | None, typer.Option("--golden", help="Your golden set (.jsonl); default: bundled")] = None,
+    golden_set: Annotated[
+        Path | None, typer.Option("--golden", help="Your golden set (.jsonl); default: the project's, else bundled")
+    ] = None,
 ) -> None:
     """Run one live request through the stack and write its trace.
 
@@ -63,8 +67,8 @@ def run(
     .jsonl) and at your own golden set with `--golden FILE.jsonl`.
     """
     cfg, _ = with_sets(base_config(config), set_)
-    golden = {g.qid: g for g in load_golden(golden_set)}
-    item = golden.get(question)
+    golden = {g.qid: g for g in load_golden(golden_path(golden_set))}
+    item = golden_item(question, golden)
     text = item.question if item else question
     if item is None:
         item = next((g for g in golden.values() if g.question == question), None)
@@ -77,6 +81,27 @@ def run(
     save_trace(trace, path)
     _show_trace(trace, title="run")
     console.print(f"trace written to {path}")
+
+
+_ID_LIKE = re.compile(r"^[A-Za-z]+-?\d+$")
+
+
+def golden_item(arg: str, golden: Mapping[str, GoldenItem]) -> GoldenItem | None:
+    """The golden case `arg` names (ids match case-insensitively: `Q188` is q188), or None for a
+    free-text question. A word shaped like an id (`q999`, `REG-7`) that names no case is an
+    InputError rather than a one-word question asked of the stack."""
+    if arg in golden:
+        return golden[arg]
+    folded = {k.lower(): v for k, v in golden.items()}
+    if arg.strip().lower() in folded:
+        return folded[arg.strip().lower()]
+    if _ID_LIKE.match(arg.strip()):
+        ids = sorted(golden)
+        span = f"{ids[0]}..{ids[-1]}" if ids else "none"
+        raise InputError(
+            f"No golden case {arg!r} (golden ids: {span}, {len(ids)} cases); to ask it as a question, write a sentence"
+        )
+    return None
 
 
 @app.command()
@@ -96,6 +121,7 @@ def replay(
     """Re-run a trace, optionally with variables swapped and stages held."""
     from replaylab.cassettes.session import cassette_session
 
+    check_outputs(inputs=[trace], outputs=[json_out])
     recorded = load_trace(trace)
     holds: list[str] = []
     for h in hold or []:

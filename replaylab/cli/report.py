@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
 
 from replaylab.bisection.engine import BisectResult
@@ -23,6 +24,11 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
+def _json(value: object) -> str:
+    """A value as the JSON people read in configs (never a Python repr), escaped for HTML."""
+    return _e(value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str))
+
+
 def _outcome(passed: bool | None) -> str:
     return "pass" if passed else ("fail" if passed is False else "unresolved")
 
@@ -38,15 +44,15 @@ def _bars(result: BisectResult) -> str:
     y = 10
     for s in rows:
         parts.append(f'<text x="0" y="{y + bar_h + 4}" font-size="12">{_e(s.variable)}</text>')
-        fix = s.fix_rate or 0.0
-        breaks = 1.0 - (s.cause_rate if s.cause_rate is not None else 0.0)
+        breaks = None if s.cause_rate is None else 1.0 - s.cause_rate
         for i, (rate, color, label) in enumerate(
-            [
-                (fix, "#12b76a", "bad with it good: pass"),
-                (breaks if s.cause_rate is not None else 0.0, "#f04438", "good with it bad: pass"),
-            ]
+            [(s.fix_rate, "#12b76a", "bad with it good: pass"), (breaks, "#f04438", "good with it bad: pass")]
         ):
             yy = y + i * bar_h
+            if rate is None:  # an untried swap is not a 0 % bar
+                why = "not tried (it does not fix the failure, so no cause check)" if i else "not tried"
+                parts.append(f'<text x="{label_w + 4}" y="{yy + bar_h - 3}" font-size="11" fill="#667085">{label}: {why}</text>')
+                continue
             parts.append(
                 f'<rect x="{label_w}" y="{yy}" width="{rate * width:.1f}" height="{bar_h - 2}" '
                 f'fill="{color}"><title>{label} {rate:.0%}</title></rect>'
@@ -57,7 +63,7 @@ def _bars(result: BisectResult) -> str:
     legend = (
         '<p class=dim><span style="color:#12b76a">■</span> pass rate of the bad config with this variable '
         'set good (fix) · <span style="color:#f04438">■</span> pass rate of the good config with this '
-        "variable set bad (a low bar means it breaks)</p>"
+        "variable set bad (a low bar means it breaks) · grey text: that swap was not run</p>"
     )
     return "".join(parts) + legend
 
@@ -86,7 +92,7 @@ def bisect_html(result: BisectResult, *, trace: Trace, evidence: Mapping[str, Tr
     causes = (
         "".join(
             f"<tr><td class=cause>{_e(c.variable)}</td><td>{_e(c.layer)}</td><td>{c.fix_rate:.0%}</td>"
-            f"<td>{c.cause_rate:.0%}</td><td><code>{_e(c.good_value)}</code></td><td><code>{_e(c.bad_value)}</code></td></tr>"
+            f"<td>{c.cause_rate:.0%}</td><td><code>{_json(c.good_value)}</code></td><td><code>{_json(c.bad_value)}</code></td></tr>"
             for c in result.causes
         )
         or "<tr><td colspan=6>no single variable explains the failure</td></tr>"
@@ -101,10 +107,17 @@ def bisect_html(result: BisectResult, *, trace: Trace, evidence: Mapping[str, Tr
         for s in result.steps
     )
     extra = ""
-    if result.interactions:
-        extra += "<p><b>interactions:</b> " + "; ".join(", ".join(g) for g in result.interactions) + "</p>"
+    if result.independent_causes():
+        extra += "<p><b>independent causes</b> (each fails on its own; revert every one): "
+        extra += _e(", ".join(result.independent_causes())) + "</p>"
+    if result.true_interactions():
+        extra += "<p><b>interactions</b> (fail only together): "
+        extra += "; ".join(_e(" + ".join(g)) for g in result.true_interactions()) + "</p>"
     for fb in result.first_bad_version:
-        extra += f"<p><b>first bad version of {_e(fb.variable)}:</b> <code>{_e(fb.value)}</code></p>"
+        extra += (
+            f"<p><b>first bad version of {_e(fb.variable)}:</b> <code>{_json(fb.value)}</code> "
+            f"(version {fb.index + 1}; last good: version {fb.last_good_index + 1}; oldest = 1)</p>"
+        )
     if result.culprit_chunks:
         extra += f"<p><b>culprit chunks:</b> {_e(', '.join(result.culprit_chunks))}</p>"
     rollback = "".join(f"<li>{_e(r)}</li>" for r in result.rollback) or "<li>nothing to roll back</li>"

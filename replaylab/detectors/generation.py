@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from pydantic import Field
-from scipy.stats import fisher_exact
+from scipy.stats import boschloo_exact, fisher_exact
 
 from replaylab.detectors.base import Detection, DetectorBase, fmt_p
 from replaylab.registry import register
@@ -92,52 +92,77 @@ def grounded_flags(traces: Sequence[Trace]) -> list[bool] | None:
 
 @register("detector", "quality-drop")
 class QualityDrop(DetectorBase):
-    """Correctness (the evaluators' fast verdict) or groundedness dropped vs the baseline.
+    """The share of good responses (correct by the evaluators' fast verdict, and grounded in the
+    context when the evaluators are installed) dropped vs the baseline.
 
-    Each rate is compared with a one-sided Fisher exact test (Bonferroni over the two); fires
-    when a rate drops by at least `min_drop` and its test rejects at `alpha`. Groundedness is
-    used when the evaluators are installed.
+    One rate, one test: a one-sided Boschloo exact test (exact at `alpha` like Fisher's, and
+    uniformly more powerful), so no multiplicity correction is spent on a second metric a fault
+    may not move. Fires when the rate drops by at least `min_drop` and the test rejects at
+    `alpha`. A window too small to see `min_drop` at `alpha` says so, with the size it needs
+    (`min_window`), instead of a silent miss.
     """
 
     name: ClassVar[str] = "quality-drop"
     layer: ClassVar[Layer] = "generation"
     alpha: float = Field(0.01, gt=0.0, lt=1.0)
     min_drop: float = Field(0.15, ge=0.0, le=1.0)
-    """Drop in a rate (absolute) worth an alert."""
+    """Drop in the rate (absolute) worth an alert."""
     groundedness: bool = True
-    """Also test the groundedness rate (when the evaluators are installed)."""
+    """Count an ungrounded answer as bad too (when the evaluators are installed)."""
 
-    def detect(self, window: Sequence[Trace], baseline: Sequence[Trace], *, stack: Stack) -> Detection:
+    def flags(self, traces: Sequence[Trace]) -> list[bool]:
+        """Per golden trace: correct, and grounded when that is checked."""
         from replaylab.evals.golden_traffic import passes
 
-        win = [t for t in window if t.golden is not None]
-        base = [t for t in baseline if t.golden is not None]
-        if not win or not base:
-            return self.quiet("no golden answers to score", threshold=self.min_drop)
-        metrics: list[tuple[str, list[bool], list[bool]]] = [("pass rate", [passes(t) for t in win], [passes(t) for t in base])]
+        golden = [t for t in traces if t.golden is not None]
+        ok = [passes(t) for t in golden]
         if self.groundedness:
-            gw, gb = grounded_flags(window), grounded_flags(baseline)
-            if gw and gb:
-                metrics.append(("groundedness", gw, gb))
-        results = []
-        for label, w, b in metrics:
-            kw, kb = sum(w), sum(b)
-            _, p = fisher_exact([[kw, len(w) - kw], [kb, len(b) - kb]], alternative="less")
-            p = min(1.0, float(p) * len(metrics))
-            drop = kb / len(b) - kw / len(w)
-            results.append(
-                (drop >= self.min_drop and p < self.alpha, -p, drop, label, kw / len(w), kb / len(b), len(w), len(b), p)
-            )
-        fired, _, drop, label, rw, rb, nw, nb, p = max(results)
-        others = "; ".join(f"{r[3]} {r[4]:.0%} vs {r[5]:.0%} (p={fmt_p(r[8])})" for r in results if r[3] != label)
+            grounded = grounded_flags(golden)
+            if grounded is not None and len(grounded) == len(golden):
+                ok = [a and b for a, b in zip(ok, grounded, strict=True)]
+        return ok
+
+    def min_window(self, baseline_ok: Sequence[bool], *, cap: int = 2000) -> int | None:
+        """The smallest window in which a drop of `min_drop` from the baseline's rate would be
+        rejected at `alpha` (sized with Fisher's test, which is conservative for Boschloo's);
+        None when no window up to `cap` can (the baseline is too small or too close to 0)."""
+        nb, kb = len(baseline_ok), sum(baseline_ok)
+        rate = kb / nb - self.min_drop if nb else -1.0
+        if rate < 0:
+            return None
+
+        def rejects(n: int) -> bool:
+            kw = int(n * rate)
+            return float(fisher_exact([[kw, kb], [n - kw, nb - kb]], alternative="less")[1]) < self.alpha
+
+        if not rejects(cap):
+            return None
+        lo, hi = 2, cap
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if rejects(mid) else (mid + 1, hi)
+        return lo
+
+    def detect(self, window: Sequence[Trace], baseline: Sequence[Trace], *, stack: Stack) -> Detection:
+        w, b = self.flags(window), self.flags(baseline)
+        if not w or not b:
+            return self.quiet("no golden answers to score", threshold=self.min_drop)
+        kw, kb = sum(w), sum(b)
+        rw, rb = kw / len(w), kb / len(b)
+        p = 1.0 if rw >= rb else float(boschloo_exact([[kw, kb], [len(w) - kw, len(b) - kb]], alternative="less").pvalue)
+        drop = rb - rw
+        fired = drop >= self.min_drop and p < self.alpha
+        what = "correct and grounded" if self.groundedness else "correct"
+        reason = (
+            f"{what} {rw:.0%} of {len(w)} vs {rb:.0%} of {len(b)} in the baseline (drop {drop:+.0%}; "
+            f"one-sided Boschloo p={fmt_p(p)}, alpha {self.alpha:g})"
+        )
+        if not fired:
+            need = self.min_window(b)
+            if need is None:
+                reason += f"; the baseline of {len(b)} cannot resolve a {self.min_drop:.0%} drop at any window size"
+            elif need > len(w):
+                reason += f"; underpowered: {len(w)} requests cannot resolve a {self.min_drop:.0%} drop, {need} can"
         return Detection(
-            name=self.name,
-            fired=bool(fired),
-            statistic=round(drop, 4),
-            threshold=self.min_drop,
-            p_value=p,
-            reason=(
-                f"{label} {rw:.0%} of {nw} vs {rb:.0%} of {nb} in the baseline (drop {drop:+.0%}; "
-                f"one-sided Fisher p={fmt_p(p)})" + (f"; {others}" if others else "")
-            ),
+            name=self.name, fired=bool(fired), statistic=round(drop, 4), threshold=self.min_drop, p_value=p, reason=reason
         )

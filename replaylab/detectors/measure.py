@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
@@ -41,6 +42,20 @@ OWN_FAULT: dict[str, str] = {
     "quality-drop": "prompt-instruction-conflict",
 }
 """The fault each detector is built to catch."""
+
+OWN_FAULTS: dict[str, tuple[str, ...]] = {
+    **{d: (f,) for d, f in OWN_FAULT.items()},
+    "quality-drop": ("prompt-instruction-conflict", "top-k-truncation"),
+    "chunk-age": ("stale-index",),
+}
+"""Every fault a detector is meant to catch (quality-drop: any fault that costs correct answers)."""
+
+
+def fault_label(fault: FaultBase) -> str:
+    """The fault's kind, with the parameters it sets away from their defaults: `top-k-truncation(top_k=3)`."""
+    defaults = {k: f.get_default(call_default_factory=True) for k, f in type(fault).model_fields.items()}
+    changed = {k: v for k, v in fault.model_dump().items() if k != "kind" and v != defaults.get(k)}
+    return fault.kind + ("(" + ", ".join(f"{k}={v}" for k, v in changed.items()) + ")" if changed else "")
 
 
 class DetectorRow(BaseModel):
@@ -72,6 +87,12 @@ class DetectorTable(BaseModel):
     seed: int
     skipped: dict[str, str] = {}
     """Faults that could not be injected into the deployment, with the reason."""
+    clean_fired: dict[str, int] = {}
+    """Per detector (every one measured, with or without a fault row): clean windows it fired on."""
+    clean_windows: int = 0
+    """Clean windows run: the FP rate's resolution is 1 / clean_windows."""
+    errors: dict[str, str] = {}
+    """Detectors that crashed on some window (counted as not fired there), with the first error."""
 
     def markdown(self) -> str:
         lines = [
@@ -84,8 +105,60 @@ class DetectorTable(BaseModel):
                 f"| {r.detector} | {fault} | {r.traffic} | {r.tp_rate:.0%} ({r.windows}) | "
                 f"{r.fp_rate:.0%} ({r.clean_windows} / {r.clean_requests}) |"
             )
+        with_rows = {r.detector for r in self.rows}
+        for name, n in sorted(self.clean_fired.items()):
+            if name not in with_rows:
+                lines.append(
+                    f"| {name} | (no fault on golden traffic) | – | – | {n / max(1, self.clean_windows):.0%} "
+                    f"({self.clean_windows} / {self.clean_windows * self.window_size}) |"
+                )
         lines += [f"\nnot measured: {kind}: {why}" for kind, why in self.skipped.items()]
         return "\n".join(lines)
+
+
+MEASURED_FILE = "detectors/measured.json"
+"""Where `replaylab detectors measure` keeps the latest table, relative to the workspace root."""
+
+
+def save_measured(root: Path, table: DetectorTable) -> Path:
+    """Keep `table` as the workspace's latest measurement (atomic write); returns the path."""
+    from replaylab.files import atomic_write_text
+
+    path = root / MEASURED_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, table.model_dump_json(indent=2))
+    return path
+
+
+def load_measured(root: Path) -> DetectorTable | None:
+    """The workspace's latest measurement, or None when none was taken (or it is unreadable)."""
+    path = root / MEASURED_FILE
+    try:
+        return DetectorTable.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def measured_rates(table: DetectorTable, detector: str) -> dict[str, float | int | str]:
+    """One detector's measured TP rate on its own fault(s) and FP rate, for a drill journal."""
+    own = [r for r in table.rows if r.detector == detector and r.own]
+    fp = table.clean_fired.get(detector)
+    return {
+        "detector": detector,
+        "tp_rate": min((r.tp_rate for r in own), default=float("nan")),
+        "tp_faults": ", ".join(f"{r.fault} {r.tp_rate:.0%}/{r.windows}" for r in own) or "not measured",
+        "fp_rate": (fp / table.clean_windows) if fp is not None and table.clean_windows else float("nan"),
+        "clean_windows": table.clean_windows,
+    }
+
+
+def _fires(det: DetectorBase, window: list[Trace], baseline: list[Trace], *, stack: Stack, errors: dict[str, str]) -> int:
+    """1 if `det` fires on the window; a crash is recorded in `errors` and counts as not fired."""
+    try:
+        return int(det.detect(window, baseline, stack=stack).fired)
+    except Exception as exc:  # recorded, not raised: one broken detector must not void the table
+        errors.setdefault(det.name, f"{type(exc).__name__}: {exc}")
+        return 0
 
 
 def _window_items(
@@ -117,7 +190,7 @@ def measure_detectors(
     flts = (
         list(faults)
         if faults is not None
-        else [cls() for name, cls in items("fault") if name in set(OWN_FAULT.values()) or not own_only]
+        else [cls() for name, cls in items("fault") if name in {f for fs in OWN_FAULTS.values() for f in fs} or not own_only]
     )
     rng = random.Random(seed)
     baseline_items = rng.sample(list(golden), min(baseline_size, len(golden)))
@@ -136,34 +209,36 @@ def measure_detectors(
     say("clean traffic")
     clean_base = baseline_of(deployment)
     clean_fired: dict[str, int] = {d.name: 0 for d in dets}
+    errors: dict[str, str] = {}
     for w in range(clean_windows):
         win = run_traffic(stack, deployment, _window_items(rng, golden, window_size), tags={"window": f"clean-{w}"})
         for d in dets:
-            clean_fired[d.name] += d.detect(win, clean_base, stack=stack).fired
+            clean_fired[d.name] += _fires(d, win, clean_base, stack=stack, errors=errors)
     fired: dict[tuple[str, str], int] = {}
     affected: dict[str, int] = {}
     skipped: dict[str, str] = {}
     for fault in flts:
-        pairs = [d for d in dets if not own_only or OWN_FAULT.get(d.name) == fault.kind]
+        pairs = [d for d in dets if not own_only or fault.kind in OWN_FAULTS.get(d.name, ())]
+        label = fault_label(fault)
         if not pairs:
             continue
-        say(f"fault {fault.kind}")
+        say(f"fault {label}")
         before = Deployment.capture(stack, fault.steady_state(deployment.config)) if fault.baseline_fields else deployment
         base = baseline_of(before)
         try:
             injection = fault.inject(before, stack=stack, golden=golden)
         except ReplaylabError as exc:
-            skipped[fault.kind] = str(exc)
+            skipped[label] = str(exc)
             continue
         try:
-            affected[fault.kind] = len(injection.affected_qids)
+            affected[label] = len(injection.affected_qids)
             hit = [g for g in golden if g.qid in set(injection.affected_qids)]
             for w in range(windows):
                 chosen = _window_items(rng, golden, window_size, first=hit if traffic == "affected" else ())
                 win = run_traffic(stack, injection.after, chosen, seed=w, tags={"window": f"{fault.kind}-{w}"})
                 for d in pairs:
-                    key = (d.name, fault.kind)
-                    fired[key] = fired.get(key, 0) + d.detect(win, base, stack=stack).fired
+                    key = (d.name, label)
+                    fired[key] = fired.get(key, 0) + _fires(d, win, base, stack=stack, errors=errors)
         finally:
             fault.rollback(injection, stack=stack)
     deployment.activate(stack)
@@ -171,7 +246,7 @@ def measure_detectors(
         DetectorRow(
             detector=d,
             fault=f,
-            own=OWN_FAULT.get(d) == f,
+            own=f.split("(")[0] in OWN_FAULTS.get(d, ()),
             traffic=traffic,
             windows=windows,
             requests=windows * window_size,
@@ -183,4 +258,13 @@ def measure_detectors(
         )
         for (d, f), n in sorted(fired.items(), key=lambda kv: (kv[0][0], OWN_FAULT.get(kv[0][0]) != kv[0][1], kv[0][1]))
     ]
-    return DetectorTable(rows=rows, window_size=window_size, baseline_requests=len(baseline_items), seed=seed, skipped=skipped)
+    return DetectorTable(
+        rows=rows,
+        window_size=window_size,
+        baseline_requests=len(baseline_items),
+        seed=seed,
+        skipped=skipped,
+        clean_fired=clean_fired,
+        clean_windows=clean_windows,
+        errors=errors,
+    )

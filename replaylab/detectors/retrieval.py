@@ -40,6 +40,12 @@ Matrix = npt.NDArray[np.float64]
 Vector = npt.NDArray[np.float64]
 
 
+def embedded_queries(traces: Sequence[Trace]) -> list[Trace]:
+    """The traces whose query was embedded: a retrieval span, or a recorded embedder that is not
+    `none` (agent sessions and requests routed away from RAG embed nothing)."""
+    return [t for t in traces if t.retrieval is not None or t.versions.embedder not in {"none", ""}]
+
+
 def query_vectors(traces: Sequence[Trace], stack: Stack) -> tuple[Matrix, list[str]]:
     """Each trace's query re-embedded with the embedder the trace recorded (cached by the stack)."""
     by_embedder: dict[str, list[int]] = {}
@@ -105,8 +111,10 @@ class QueryEmbeddingDrift(DetectorBase):
     seed: int = 0
 
     def detect(self, window: Sequence[Trace], baseline: Sequence[Trace], *, stack: Stack) -> Detection:
-        if len(window) < self.folds or len(baseline) < self.folds:
-            return self.quiet(f"too few requests to compare ({len(window)} vs {len(baseline)})", threshold=0.5)
+        skipped = len(window) - len(window := embedded_queries(window))
+        if len(window) < self.folds or len(baseline := embedded_queries(baseline)) < self.folds:
+            why = f"; {skipped} window traces embed no query (agent or routed-away traffic)" if skipped else ""
+            return self.quiet(f"too few embedded queries to compare ({len(window)} vs {len(baseline)}){why}", threshold=0.5)
         base = list(baseline)
         if len(base) > self.max_baseline:
             pick = np.random.default_rng(self.seed).choice(len(base), self.max_baseline, replace=False)

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from replaylab.config import RunConfig
 from replaylab.diagnosis.counterfactuals import CounterfactualReport
+from replaylab.diagnosis.ingestion import ingestion_evidence
+from replaylab.diagnosis.route_expectation import expected_route
 from replaylab.errors import ReplaylabError
 from replaylab.evals import EvalReport, EvalSettings, verdict
 from replaylab.evals.answer import context_texts, lexical_support
@@ -123,6 +125,9 @@ class Facts:
     attribution_recent: bool = False
     attribution_on_topic: bool = False
     """The chunk the wrong answer came from covers at least half of the question's content words."""
+    attribution_ingestion: bool = False
+    """That chunk came in a declared batch, or the context concentrates on its ingestion
+    (diagnosis.ingestion): its recency counts as evidence of an ingestion problem."""
 
     def signals(self) -> dict[str, str | float | int | bool | None]:
         out: dict[str, str | float | int | bool | None] = {}
@@ -163,6 +168,9 @@ def _route(stack: Stack, trace: Trace, f: Facts, good: RunConfig | None, setting
             source, fix_router = "good config", good.router
         except ReplaylabError as exc:
             ledger.con("routing", 0.05, f"The good configuration could not be replayed to read its route ({exc}).")
+    elif expected is None and (own := expected_route(trace)) is not None:
+        # no golden route and no --good: the router's recorded decision and the baseline router
+        expected, source, fix_router = own.handler, own.source, own.fix_router
     elif expected == DEFAULT_HANDLER:
         fix_router = None  # no router: every request goes to the RAG answerer
     elif good is not None:
@@ -415,14 +423,18 @@ def _context(
         qwords = content_words(trace.question)
         cover = len(qwords & content_words(context_texts([c])[0])) / len(qwords) if qwords else 0.0
         f.attribution_on_topic = cover >= 0.5
-        if f.attribution_recent and not f.attribution_golden:
-            ledger.pro(
-                "upstream_data",
-                0.5 if f.attribution_on_topic else 0.2,
+        ingestion = ingestion_evidence(stack, trace, c, placed) if f.attribution_recent else None
+        f.attribution_ingestion = ingestion is not None and ingestion.suspect
+        if ingestion is not None and not f.attribution_golden:
+            said = (
                 f"The wrong answer comes from chunk {c.chunk_id} (source {c.source!r}, ingested "
                 f"{c.ingested_at}, {(ref - c.ingested_at).days} days before the request), which is not a "
-                f"golden document and covers {cover:.0%} of the question's content words.",
+                f"golden document and covers {cover:.0%} of the question's content words"
             )
+            if ingestion.suspect:
+                ledger.pro("upstream_data", 0.5 if f.attribution_on_topic else 0.2, f"{said}; {ingestion.why()}.")
+            else:
+                ledger.pro("upstream_data", 0.05, f"{said}; but {ingestion.why()}: recency alone is weak evidence.")
         elif not f.attribution_recent:
             ledger.con(
                 "upstream_data",

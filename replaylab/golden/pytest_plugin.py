@@ -20,6 +20,7 @@ import pytest
 
 if TYPE_CHECKING:
     from replaylab.config import RunConfig
+    from replaylab.golden.known_failures import KnownFailure
     from replaylab.golden.store import GoldenCase
     from replaylab.stack.pipeline import Stack
 
@@ -60,13 +61,17 @@ class GoldenSet(pytest.Collector):
         self.home = home
         self._stack: Stack | None = None
         self._config: RunConfig | None = None
+        self.known: dict[str, KnownFailure] = {}
+        """Bundled cases the shipped baseline fails for a recorded cause (data/golden_known_failures.yaml)."""
 
     def setup(self) -> None:
         from replaylab.config import load_config
+        from replaylab.golden.known_failures import known_failures
         from replaylab.stack.pipeline import Stack
         from replaylab.workspace import Workspace
 
         self._config = load_config(self.config_path)
+        self.known = known_failures()
         ws = Workspace(self.home) if self.home else Workspace.default()
         self._stack = Stack(ws)
 
@@ -106,6 +111,9 @@ class GoldenCaseItem(pytest.Item):
         failed = [s for s in report.scores if s.passed is False or (s.error and s.name in {*DEFAULT_GATE, *case.checks})]
         if not failed:
             return
+        known = parent.known.get(case.qid) if case.added_in is None else None
+        if known is not None and known.explains(trace, case.doc_ids):
+            pytest.xfail(f"known failure of the shipped baseline ({known.cause}): {known.reason}")
         output = trace.generation.output if trace.generation else "(no output)"
         chunks = ", ".join(c.chunk_id for c in (trace.retrieval.chunks[:5] if trace.retrieval else [])) or "none"
         lines = [

@@ -20,7 +20,6 @@ is to let the tool draft the timeline and let a person write the causal claim.
 
 from __future__ import annotations
 
-import json
 import shlex
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +31,7 @@ from replaylab.bisection.engine import BisectResult
 from replaylab.config import RunConfig
 from replaylab.drills.journal import DrillJournal
 from replaylab.errors import InputError, TraceError, error_where
+from replaylab.files import parse_json, read_input_text
 from replaylab.postmortem.inputs import GUARDRAILS, PostmortemInput
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem
@@ -41,20 +41,39 @@ from replaylab.trace import load_trace
 __all__ = ["GUARDRAILS", "PostmortemInput", "draft_postmortem", "load_run", "reproduce_drill"]
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if isinstance(data, list) and len(data) == 1:
-        data = data[0]
+def _read_json(path: Path, *, scenario: str | None = None) -> dict[str, Any]:
+    text = read_input_text(path, what="postmortem input", max_bytes=64 * 1024 * 1024, error=InputError)
+    data = parse_json(text, what="", path=path, error=InputError)
+    if isinstance(data, list):
+        data = pick_journal(data, path=path, scenario=scenario)
     if not isinstance(data, dict):
         raise InputError(
             f"{path} is neither a bisect report (replaylab bisect --json) nor a drill journal (replaylab drill SCENARIO --json)"
         )
     return data
+
+
+def pick_journal(items: list[Any], *, path: Path, scenario: str | None) -> Any:
+    """One journal out of `drill --all --json` (a list): the one named by `scenario`, else the
+    only one that deviated, else the only one; several candidates is an InputError naming them."""
+    journals = [j for j in items if isinstance(j, dict) and "scenario" in j and "steps" in j]
+    if len(journals) != len(items):
+        return items[0] if len(items) == 1 else None
+    names = [str(j["scenario"]) for j in journals]
+    if scenario is not None:
+        chosen = [j for j in journals if j["scenario"] == scenario]
+        if not chosen:
+            raise InputError(f"{path} holds no journal for scenario {scenario!r}. It holds: {', '.join(names)}")
+        return chosen[0]
+    if len(journals) == 1:
+        return journals[0]
+    deviated = [j for j in journals if j.get("passed") is False]
+    if len(deviated) == 1:
+        return deviated[0]
+    raise InputError(
+        f"{path} holds {len(journals)} drill journals ({len(deviated)} deviated): "
+        f"choose one with --scenario NAME ({', '.join(names)})"
+    )
 
 
 def _validate(model: Any, data: dict[str, Any], path: Path, what: str) -> Any:
@@ -78,10 +97,13 @@ def _trace_from_reproduce(result: BisectResult, source: Path) -> Path | None:
     return None
 
 
-def load_run(path: Path, *, traces: list[Path] | None = None, traces_dir: Path | None = None) -> PostmortemInput:
-    """Read a bisect report or a drill journal and find its failing traces."""
+def load_run(
+    path: Path, *, traces: list[Path] | None = None, traces_dir: Path | None = None, scenario: str | None = None
+) -> PostmortemInput:
+    """Read a bisect report or a drill journal (one, or `drill --all --json`'s list: `scenario`
+    picks one) and find its failing traces."""
     path = Path(path)
-    data = _read_json(path)
+    data = _read_json(path, scenario=scenario)
     given = [load_trace(p) for p in traces or []]
     paths = {t.trace_id: p for t, p in zip(given, traces or [], strict=True)}
     if "reproducible" in data and "differing" in data:
@@ -127,10 +149,7 @@ def load_run(path: Path, *, traces: list[Path] | None = None, traces_dir: Path |
 
 
 def _bisect_target(journal: DrillJournal) -> str | None:
-    for step in journal.steps:
-        if step.name == "bisect" and isinstance(step.detail.get("trace"), str):
-            return str(step.detail["trace"])
-    return None
+    return journal.bisect_trace
 
 
 def _load_folder(inp: PostmortemInput, folder: Path) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from replaylab.errors import ReplaylabError
 from replaylab.postmortem.inputs import GUARDRAILS, PostmortemInput
+from replaylab.postmortem.relevance import drill_window, in_window, relevant_detectors
 from replaylab.stack.pipeline import Stack
 from replaylab.teach.views import versions_rows
 from replaylab.trace import Trace
@@ -156,12 +157,14 @@ def _root_cause(c: _Ctx) -> list[str]:
             f"{len(r.seeds)} seed(s); setting it alone to the failing value breaks the known-good configuration "
             f"in {cause.cause_rate:.0%}."
         )
-    for group in r.interactions:
+    for v in r.independent_causes():
+        out.append(f"- Independent cause: `{v}` fails on its own (ddmin, 1-minimal); revert it too.")
+    for group in r.true_interactions():
         out.append(f"- Interaction: {', '.join(group)} fail only together (ddmin, 1-minimal).")
     for fb in r.first_bad_version:
         out.append(
-            f"- First bad version of `{fb.variable}`: #{fb.index} `{json.dumps(fb.value)}` "
-            f"(last good #{fb.last_good_index}, {fb.replays} replays)."
+            f"- First bad version of `{fb.variable}`: version {fb.index + 1} `{json.dumps(fb.value)}` "
+            f"(last good: version {fb.last_good_index + 1}, oldest = 1; {fb.replays} replays)."
         )
     if r.culprit_chunks:
         out.append(f"- Culprit chunks (removing them makes the request pass): {', '.join(r.culprit_chunks)}.")
@@ -276,7 +279,12 @@ def _timeline(c: _Ctx) -> list[str]:
     rows: list[list[Any]] = []
     if c.primary is not None:
         template = c.primary.versions.ppv.split("@")[0]
-        moves = [m for m in c.stack.prompts.history() if m.template == template and m.at <= c.primary.created_at.isoformat()][-3:]
+        window = drill_window(c.inp.journal) if c.inp.journal is not None else None
+        moves = [
+            m
+            for m in c.stack.prompts.history()
+            if m.template == template and m.at <= c.primary.created_at.isoformat() and in_window(m.at, window)
+        ][-3:]  # a drill's own label moves only: `drill --all` moves labels in the other drills too
         rows += [[m.at, f"label {m.template}:{m.label} moved {m.previous} → {m.version}"] for m in moves]
         if c.primary.retrieval and c.primary.retrieval.chunks:
             newest = max(ch.ingested_at for ch in c.primary.retrieval.chunks)
@@ -292,7 +300,8 @@ def _timeline(c: _Ctx) -> list[str]:
             )
     if c.inp.journal is not None:
         for s in c.inp.journal.steps:
-            detail = ", ".join(f"{k}={_clip(json.dumps(v, default=str), 70)}" for k, v in s.detail.items())
+            fields = s.detail.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+            detail = ", ".join(f"{k}={_clip(json.dumps(v, default=str), 70)}" for k, v in fields.items())
             rows.append(
                 [s.started_at.isoformat(timespec="seconds"), f"drill step **{s.name}** ({s.status}, {s.elapsed_s:.2f}s) {detail}"]
             )
@@ -323,10 +332,14 @@ def _drift(c: _Ctx) -> list[str]:
             out.append(f"- `{v}`: **acute**. One change at one moment; a rollback of `{v}` restores service. {CONFIRM}")
     j = c.inp.journal
     if j is not None and j.steady_state_before is not None and j.pass_rate_under_fault is not None:
-        out.append(
-            f"- Pass rate fell from {j.steady_state_before:.0%} to {j.pass_rate_under_fault:.0%} within one "
-            "traffic window after the fault step: a step change, not a slope."
-        )
+        fell = f"- Pass rate fell from {j.steady_state_before:.0%} to {j.pass_rate_under_fault:.0%} within one traffic window"
+        if "index" in c.cause_vars and c.primary is not None and c.primary.config.index.as_of is not None:
+            out.append(
+                f"{fell}: the drill injects the whole lag at once. In production the same drift arrives gradually, "
+                "one updated document at a time, so alert on the snapshot's age rather than on a pass-rate jump."
+            )
+        else:
+            out.append(f"{fell} after the fault step: a step change, not a slope, as an acute change makes.")
     return [*out, ""]
 
 
@@ -384,10 +397,11 @@ def _guardrails(c: _Ctx) -> list[str]:
         out += [f"- Rollback rule from bisect: {step}" for step in c.inp.result.rollback]
     if c.inp.journal is not None:
         out += [f"- Rollback steps the drill ran: {step}" for step in c.inp.journal.rollback_steps]
+        relevant = relevant_detectors(c.inp.journal)
         out += [
-            f"- Fix or add detector `{d.get('detector') or d.get('name')}`: it stayed silent on this fault."
+            f"- Fix or add detector `{d.get('detector') or d.get('name')}`: it targets this fault and stayed silent."
             for d in c.inp.journal.detections
-            if not d.get("fired")
+            if not d.get("fired") and (d.get("detector") or d.get("name")) in relevant
         ]
     return [*out, ""]
 
@@ -451,7 +465,9 @@ def _residual(c: _Ctx) -> list[str]:
         if r.interactions:
             out.append("- The failure needs several variables together; reverting one may not hold.")
     if j is not None:
+        relevant = relevant_detectors(j)
         silent = [d.get("detector") or d.get("name") for d in j.detections if not d.get("fired")]
+        silent = [n for n in silent if n in relevant]
         if silent:
             out.append(f"- Detectors that would still not page on this fault: {', '.join(map(str, silent))}.")
         before, after = j.steady_state_before, j.steady_state_after

@@ -6,6 +6,10 @@ snapshots, canary by session id, and how fast a label move propagates.
     manager.turn("s-0001", question, at=0)       # runs under that PPV for the session's life
     manager.recall("rag-answer@5", to_ppv="rag-answer@4", at=7, revert_to_at=3)
     manager.drain_report(moved_at=7, from_ppv="rag-answer@5", to_ppv="rag-answer@4")
+
+The same policy as a real service (SQLite, wall-clock time): `SessionStore` (store.py), served
+over HTTP by `replaylab sessions serve` (service.py); `import_simulated` stores a simulation's
+sessions in it so the CLI can inspect a drill's sessions.
 """
 
 from replaylab.sessions.artifact import ArtifactId, canary_assignment, canary_bucket
@@ -23,7 +27,9 @@ from replaylab.sessions.manager import (
     StackResponder,
     sessions_on,
 )
+from replaylab.sessions.mirror import import_simulated
 from replaylab.sessions.state import MemorySnapshot, Session, SessionMove, Turn, render_with_memory
+from replaylab.sessions.store import DrainStatus, SessionStore, StoredSession, StoredSnapshot, StoredTurn
 from replaylab.sessions.traffic import PlannedSession, last_tick, plan_sessions, run_tick
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "CheckComparison",
     "DrainPoint",
     "DrainReport",
+    "DrainStatus",
     "GateDecision",
     "Judge",
     "LabelStore",
@@ -45,7 +52,11 @@ __all__ = [
     "Session",
     "SessionManager",
     "SessionMove",
+    "SessionStore",
     "StackResponder",
+    "StoredSession",
+    "StoredSnapshot",
+    "StoredTurn",
     "Turn",
     "Verdict",
     "canary_assignment",
@@ -54,6 +65,7 @@ __all__ = [
     "decide",
     "default_judge",
     "drain_report",
+    "import_simulated",
     "last_tick",
     "local_judge",
     "measure_propagation",

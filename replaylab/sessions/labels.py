@@ -1,7 +1,7 @@
 """Label propagation as configuration: readers poll the labels file, no restart, no deploy.
 
-A writer moves a label with `PromptRegistry.move_label` (an atomic rename of
-`labels.json`). Each reader process holds a `LabelStore`: a cached view of that file that it
+A writer moves a label with `PromptRegistry.move_label` (an atomic rename of `label-state.json`, which
+holds the labels and their history). Each reader process holds a `LabelStore`: a cached view of that file that it
 re-reads at most once per `poll_interval_s`. The poll interval is the propagation budget:
 a new session sees a moved label within one interval (plus the write itself).
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from replaylab.errors import ConfigError
-from replaylab.stack.prompts import LabelMove, PromptRegistry
+from replaylab.stack.prompts import LABEL_STATE, LabelMove, PromptRegistry
 from replaylab.workspace import Workspace
 
 
@@ -38,7 +38,7 @@ class LabelStore:
         if poll_interval_s < 0:
             raise ConfigError(f"Label poll interval must be >= 0 seconds, not {poll_interval_s}")
         self.registry = registry
-        self.path = registry.root / "labels.json"
+        self.path = registry.root / LABEL_STATE
         self.poll_interval_s = poll_interval_s
         self.clock = clock
         self.version = 0
@@ -63,9 +63,11 @@ class LabelStore:
         if raw == self._raw:
             return False
         try:
-            labels = json.loads(raw)
+            labels = json.loads(raw)["labels"]
         except json.JSONDecodeError as exc:
             raise ConfigError(f"Prompt labels {self.path} are not valid JSON (line {exc.lineno})") from None
+        except (KeyError, TypeError):
+            raise ConfigError(f"Prompt labels {self.path} hold no `labels` mapping") from None
         self._raw, self._labels = raw, labels
         self.version += 1
         return True

@@ -221,6 +221,24 @@ def test_answer_sentence_is_the_best_match_in_its_document(golden: list[Row], do
             assert not rivals, f"{q['qid']}: {doc_id} sentence rivals the answer: {rivals[0]!r}"
 
 
+def test_answer_sentence_wins_under_the_sandbox_readers_own_matching(golden: list[Row], docs: list[Row]) -> None:
+    """The same rule with the reader's word matching (plurals folded): a tie loses the case.
+
+    q026 and q049 once tied ('payment terms ... invoice' vs 'Enterprise invoices ... terms'), so the
+    reader picked the earlier sentence and the golden gate failed on the shipped baseline."""
+    from replaylab.models.reader import content_words as reader_words
+    from replaylab.stack.chunker import split_sentences
+
+    current = latest(docs)
+    for q in golden:
+        qwords = reader_words(q["question"])
+        for doc_id in q["doc_ids"]:
+            sents = split_sentences(current[doc_id]["text"].replace("\n", " "))
+            best = max(len(qwords & reader_words(s)) for s in sents if contains(s, q["answer"]))
+            rivals = [s for s in sents if not contains(s, q["answer"]) and len(qwords & reader_words(s)) >= best]
+            assert not rivals, f"{q['qid']}: {doc_id} sentence ties the answer for the reader: {rivals[0]!r}"
+
+
 def test_answer_is_unique_to_its_documents(golden: list[Row], docs: list[Row]) -> None:
     current = latest(docs)
     for q in golden:

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import Trace, save_trace
 from replaylab.workspace import Workspace
 
-GOOD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})  # type: ignore[arg-type]
+GOOD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})
 SECTIONS = [
     "## Root cause (draft from replay evidence) **[needs human confirmation]**",
     "## Version snapshot at incident start",
@@ -178,7 +179,8 @@ def test_drill_postmortem_has_the_journal_timeline_and_recovery(drill_run: tuple
     for step in journal["steps"]:
         assert f"drill step **{step['name']}**" in timeline
     assert "`index`: **drift**" in s["## Drift vs acute failure"]
-    assert "a step change, not a slope" in s["## Drift vs acute failure"]
+    drift = s["## Drift vs acute failure"]
+    assert "the drill injects the whole lag at once" in drift and "step change" not in drift  # one word: drift
     recovery = s["## Proof of recovery"]
     before, under = f"{journal['steady_state_before']:.0%}", f"{journal['pass_rate_under_fault']:.0%}"
     assert f"| pass rate | {before} | {under} |" in recovery and "Steady state restored: yes." in recovery
@@ -233,3 +235,60 @@ def test_cli_writes_the_draft_and_rejects_bad_input_in_one_line(bisect_run: tupl
     assert bad.stderr.strip().splitlines() == [
         f"replaylab: error: {tmp_path / 'bad.json'} is not valid JSON (line 1: Expecting property name enclosed in double quotes)"
     ]
+
+
+def test_a_drill_all_json_file_is_read_and_the_draft_keeps_to_its_own_drill(
+    drill_run: tuple[Path, Path, Stack], tmp_path: Path
+) -> None:
+    """`drill --all --json` writes a list; the draft picks one journal, keeps its own label moves in the
+    timeline and asks to fix only the detectors that target its fault."""
+    from datetime import timedelta
+
+    journal_path, traces, stack = drill_run
+    mine = json.loads(journal_path.read_text())
+    other = {**mine, "scenario": "prompt-instruction-conflict", "passed": True}
+    later = [
+        {**st, "started_at": (datetime.fromisoformat(st["started_at"]) + timedelta(hours=2)).isoformat()} for st in mine["steps"]
+    ]
+    other["steps"] = later
+    both = tmp_path / "all.json"
+    both.write_text(json.dumps([mine, other]))
+    if mine["passed"]:  # neither deviated: the file is ambiguous without --scenario
+        with pytest.raises(InputError, match="choose one with --scenario NAME"):
+            load_run(both, traces_dir=traces)
+    else:
+        assert load_run(both, traces_dir=traces).journal.scenario == mine["scenario"]  # type: ignore[union-attr]
+    inp = load_run(both, traces_dir=traces, scenario=mine["scenario"])
+    assert inp.journal is not None and inp.journal.scenario == mine["scenario"]
+    with pytest.raises(InputError, match="holds no journal for scenario 'nope'"):
+        load_run(both, scenario="nope")
+    # another drill's label move, an hour before this drill started (drill --all), stays out of the timeline
+    when = (datetime.fromisoformat(mine["steps"][0]["started_at"]) - timedelta(hours=1)).isoformat()
+    state_file = stack.prompts.root / "label-state.json"  # labels and their history, one file
+    saved = state_file.read_text()
+    state = json.loads(saved)
+    moves = state["history"]
+    stray = {**(moves[-1] if moves else {}), "template": "rag-answer", "label": "production", "at": when}
+    stray.setdefault("previous", 4)
+    stray.setdefault("version", 6)
+    state_file.write_text(json.dumps({**state, "history": [*moves, stray]}))
+    try:
+        s = sections(draft_postmortem(inp, stack=stack))
+    finally:
+        state_file.write_text(saved)
+    assert when[:16] not in s["## Timeline"]
+    guardrails = s["## New guardrails"]
+    silent = [d.get("detector") or d.get("name") for d in mine["detections"] if not d.get("fired")]
+    for name in silent:
+        if name in {"model-version-change", "sampling-config-drift", "query-embedding-drift", "source-concentration"}:
+            assert f"detector `{name}`" not in guardrails  # nothing to do with a stale index
+
+
+def test_pick_journal_takes_the_only_deviated_one(tmp_path: Path) -> None:
+    from replaylab.postmortem.draft import pick_journal
+
+    a = {"scenario": "a", "steps": [], "passed": True}
+    b = {"scenario": "b", "steps": [], "passed": False}
+    assert pick_journal([a, b], path=tmp_path, scenario=None) is b
+    with pytest.raises(InputError, match="2 drill journals"):
+        pick_journal([b, {**a, "passed": False}], path=tmp_path, scenario=None)

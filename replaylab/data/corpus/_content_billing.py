@@ -241,7 +241,7 @@ QUESTIONS = [
     dict(q="How quickly are refunds returned to the original payment method after approval?", a="10 business days", aliases=["ten business days"], docs=["pol-0001"]),
     dict(q="Since Orlavik only gives 30 days' written notice before an increase in list prices takes effect, how much notice will we actually get?", a="75 days", aliases=["75", "seventy-five days"], docs=["pol-0002"], fp="30 days"),
     dict(q="What are renewal price increases for Enterprise capped at per year?", a="7%", aliases=["7 percent"], docs=["pol-0002"]),
-    dict(q="What payment terms apply to Enterprise invoices?", a="net 60", aliases=["60 days"], docs=["pol-0003"], old="net 45"),
+    dict(q="What terms apply to Enterprise invoices?", a="net 60", aliases=["60 days"], docs=["pol-0003"], old="net 45"),
     dict(q="Since Business invoices are due on net 30 terms, what terms should our accounts payable team record for Business invoices?", a="net 20", aliases=["20 days"], docs=["pol-0003"], fp="net 30"),
     dict(q="What late fee do overdue invoices accrue per month?", a="1.25%", aliases=["1.25 percent"], docs=["pol-0003"]),
     dict(q="What monthly uptime does Orlavik commit to on the Business and Enterprise plans?", a="99.95%", aliases=["99.95"], docs=["pol-0004"]),

@@ -255,7 +255,7 @@ UPDATES = [
 QUESTIONS = [
     dict(q="What form does the entity ID have before the workspace ID?", a="urn:orlavik:keystone", docs=["hc-0011"]),
     dict(q="How often does Keystone check DNS for the verification TXT record?", a="every 15 minutes", aliases=["15 minutes"], docs=["hc-0012"]),
-    dict(q="How many verified domains can a workspace have?", a="50 verified domains", aliases=["50", "fifty"], docs=["hc-0012"]),
+    dict(q="How many verified domains, including subdomains, can a workspace have?", a="50 verified domains", aliases=["50", "fifty"], docs=["hc-0012"]),
     dict(q="What is the default session length for SSO users?", a="10 hours", aliases=["ten hours", "10h"], docs=["hc-0013"]),
     dict(q="What is the maximum session length admins can set for SSO users?", a="96 hours", aliases=["96h", "four days"], docs=["hc-0013"], old="72 hours"),
     dict(q="After how long without activity does the idle timeout sign members out?", a="2 hours", aliases=["two hours"], docs=["hc-0013"]),
