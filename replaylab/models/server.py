@@ -1,91 +1,56 @@
-"""An OpenAI-compatible HTTP server over any registered generator, on loopback only.
+"""An OpenAI-compatible HTTP server over any registered generator, on loopback only (uvicorn + starlette).
 
     serve("gemma-3-270m", 8000)                                  # blocks; Ctrl-C stops it
     with LocalEndpoint("sandbox-reader-1.0") as base_url:        # a daemon thread, a free port
         OpenAI(base_url=base_url, api_key="unused").chat.completions.create(...)
 
-Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{id}`, `GET /health`.
-The response's `model` field is the exact version that answered. `served_as` maps a public
-name to the version that answers it ({"sandbox-reader-1.0": "sandbox-reader-1.1"}): the
-provider-side silent model change. Errors are OpenAI-style JSON: 400 for a bad body, 404
-for an unknown model or route, 500 when the model itself fails.
+Routes (with or without the `/v1` prefix): `POST /v1/chat/completions`, `GET /v1/models`,
+`GET /v1/models/{id}`, `GET /health`. The response's `model` field is the exact version
+that answered. `served_as` maps a public name to the version that answers it
+({"sandbox-reader-1.0": "sandbox-reader-1.1"}): the provider-side silent model change.
+
+What OpenAI clients rely on: `stream=true` is answered as server-sent events (the answer is
+generated whole, then sent as word deltas, a finish chunk, a usage chunk when
+`stream_options.include_usage`, and `[DONE]`); `stop` cuts the output before the first stop
+sequence; `n` answers n choices (choice i sampled with seed + i); `response_format` JSON
+always answers a JSON object; `tools` reach a model only if it can call tools (none of the
+built-in ones can: a 400 says so). The request checks are `replaylab.models.chat_api`'s.
+
+Every error is OpenAI-style JSON: 400 bad body, 404 unknown model or route, 405, 408 a body
+not received in time, 413 a body over the limit, 500 the model failed; a malformed HTTP
+request is a JSON 400 from the protocol layer (`replaylab.models.asgi`). A prompt over
+`MAX_PROMPT_CHARS` is refused before it reaches a model, so no single request can hold a
+model's lock for long; generation runs in worker threads, never on the event loop.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 
-from replaylab.config import SamplingParams
-from replaylab.errors import ConfigError, ReplaylabError, error_where
+from replaylab.errors import ConfigError, ReplaylabError
+from replaylab.models.asgi import ServerLimits, bind_loopback
 from replaylab.models.base import GenerationRequest, Generator, get_generator
-from replaylab.trace import ChatMessage
+from replaylab.models.chat_api import ApiError, ChatCompletionBody, cut_at_stop, json_output, parse_chat
 
-__all__ = ["DEFAULT_PORT", "LocalEndpoint", "ModelServer", "serve"]
+__all__ = ["DEFAULT_PORT", "MAX_PROMPT_CHARS", "ApiError", "LocalEndpoint", "ModelServer", "create_app", "serve"]
 
 DEFAULT_PORT = 8000
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-MAX_BODY = 8 * 1024 * 1024
-
-
-class _Part(BaseModel):
-    type: str = "text"
-    text: str = ""
-
-
-class _Message(BaseModel):
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[_Part] | None = None
-
-    def chat(self) -> ChatMessage:
-        text = self.content if isinstance(self.content, str) else "".join(p.text for p in self.content or [] if p.type == "text")
-        role = {"developer": "system", "function": "tool"}.get(self.role, self.role)
-        return ChatMessage(role=role, content=text)
-
-
-class ChatCompletionBody(BaseModel):
-    """The fields of a chat completion request this server reads; others are ignored.
-    Omitted sampling fields take replaylab's defaults (greedy, seed 0)."""
-
-    model_config = ConfigDict(extra="ignore")
-    model: str
-    messages: list[_Message]
-    temperature: float | None = None
-    top_p: float | None = None
-    seed: int | None = None
-    max_tokens: int | None = None
-    max_completion_tokens: int | None = None
-    stream: bool = False
-    n: int = 1
-
-    def sampling(self) -> SamplingParams:
-        given = {
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "seed": self.seed,
-            "max_tokens": self.max_tokens or self.max_completion_tokens,
-        }
-        return SamplingParams(**{k: v for k, v in given.items() if v is not None})
-
-
-class ApiError(Exception):
-    """An error answered as OpenAI-style JSON."""
-
-    def __init__(
-        self, status: int, message: str, *, kind: str = "invalid_request_error", param: str | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-
+MAX_PROMPT_CHARS = 256 * 1024
+"""Longest prompt (all message text) a model is given; longer is a 400 `context_length_exceeded`."""
 
 RUNTIME_FIELDS = ("backend", "quantization", "file_sha256", "prompt_frame")
 """The served generator's runtime facts sent back with every completion (`replaylab_runtime`)."""
@@ -122,29 +87,31 @@ class ModelServer:
             )
         return {"id": name, "object": "model", "created": 0, "owned_by": "replaylab"}
 
-    def chat(self, raw: bytes) -> dict[str, Any]:
-        """Answer one chat completion request body."""
-        try:
-            body = ChatCompletionBody.model_validate_json(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = error_where(err["loc"])
-            if err["type"] == "json_invalid":
-                raise ApiError(400, f"The request body is not valid JSON: {err['msg']}") from None
-            raise ApiError(400, f"Invalid request: {where or 'body'}: {err['msg']}", param=where or None) from None
-        if body.stream:
-            raise ApiError(400, "Streaming is not supported by this server; send stream=false", param="stream")
-        if body.n != 1:
-            raise ApiError(400, "Only n=1 is supported", param="n")
+    def prepare(self, raw: bytes) -> ChatCompletionBody:
+        """The validated request, or ApiError: everything checked before a model is touched."""
+        body = parse_chat(raw)
         self.model_card(body.model)  # a 404 in OpenAI's shape for a model not served
-        try:
-            sampling = body.sampling()
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ApiError(400, f"Invalid {err['loc'][0]}: {err['msg']}", param=str(err["loc"][0])) from None
         version = self.routes[body.model]
-        gen: Generator = get_generator(version)
-        request = GenerationRequest(model=version, messages=[m.chat() for m in body.messages], sampling=sampling)
+        if body.wants_tools() and not getattr(get_generator(version), "supports_tools", False):
+            raise ApiError(
+                400,
+                f"Model {body.model!r} ({version}) does not support tools; send the request without `tools` "
+                "(or with tool_choice='none')",
+                param="tools",
+                code="tools_not_supported",
+            )
+        size = sum(len(m.text()) for m in body.messages)
+        if size > MAX_PROMPT_CHARS:
+            raise ApiError(
+                400,
+                f"The prompt is {size} characters; this server accepts at most {MAX_PROMPT_CHARS}",
+                param="messages",
+                code="context_length_exceeded",
+            )
+        return body
+
+    def _choice(self, gen: Generator, version: str, body: ChatCompletionBody, index: int) -> tuple[dict[str, Any], Any]:
+        request = GenerationRequest(model=version, messages=[m.chat() for m in body.messages], sampling=body.sampling(index))
         try:
             with self._locks[version]:
                 result = gen.generate(request)
@@ -152,99 +119,149 @@ class ModelServer:
             raise ApiError(500, f"Model {version} failed: {exc}", kind="server_error") from None
         except Exception as exc:  # the model backend's own failure, e.g. a prompt past its window
             raise ApiError(500, f"Model {version} failed: {type(exc).__name__}: {exc}", kind="server_error") from None
-        digest = hashlib.sha256(raw + result.model_returned.encode()).hexdigest()
+        text, stopped = cut_at_stop(result.output, body.stops())
+        tokens = result.completion_tokens
+        if stopped:
+            tokens = max(int(text != ""), round(tokens * len(text) / max(1, len(result.output))))
+        if body.wants_json():
+            text = json_output(text)
+        finish = "stop" if stopped else result.finish_reason
+        choice = {"index": index, "message": {"role": "assistant", "content": text}, "logprobs": None, "finish_reason": finish}
+        return choice, result.model_copy(update={"completion_tokens": tokens})
+
+    def complete(self, body: ChatCompletionBody, raw: bytes = b"") -> dict[str, Any]:
+        """Run a validated request (blocking: the server calls it from a worker thread)."""
+        version = self.routes[body.model]
+        gen = get_generator(version)
+        pairs = [self._choice(gen, version, body, i) for i in range(body.n)]
+        first = pairs[0][1]
+        completion_tokens = sum(r.completion_tokens for _, r in pairs)
+        digest = hashlib.sha256(raw + first.model_returned.encode()).hexdigest()
         facts = gen.describe()
         return {
             "id": f"chatcmpl-{digest[:24]}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": result.model_returned,
+            "model": first.model_returned,
             "system_fingerprint": f"fp_{hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:10]}",
             # an extension field (OpenAI clients keep unknown fields): what answered, for the caller's MRV
             "replaylab_runtime": {k: v for k, v in facts.items() if k in RUNTIME_FIELDS},
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": result.output},
-                    "logprobs": None,
-                    "finish_reason": result.finish_reason,
-                }
-            ],
+            "choices": [c for c, _ in pairs],
             "usage": {
-                "prompt_tokens": result.prompt_tokens,
-                "completion_tokens": result.completion_tokens,
-                "total_tokens": result.prompt_tokens + result.completion_tokens,
+                "prompt_tokens": first.prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": first.prompt_tokens + completion_tokens,
             },
         }
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
-    server_version = "replaylab"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.log:
-            super().log_message(format, *args)
-
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _path(self) -> str:
-        path = self.path.split("?", 1)[0].rstrip("/")
-        return path[3:] if path.startswith("/v1/") else path
-
-    def do_GET(self) -> None:
-        path, app = self._path(), self.server.app
-        try:
-            if path == "/models":
-                self._send(200, app.models())
-            elif path.startswith("/models/"):
-                self._send(200, app.model_card(path[len("/models/") :]))
-            elif path == "/health":
-                self._send(200, {"status": "ok"})
-            else:
-                raise ApiError(404, f"No route GET {self.path}", code="not_found")
-        except ApiError as exc:
-            self._send(exc.status, exc.body)
-
-    def do_POST(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self.close_connection = True
-                raise ApiError(413, f"Request body over {MAX_BODY} bytes")
-            raw = self.rfile.read(length)
-            if self._path() != "/chat/completions":
-                raise ApiError(404, f"No route POST {self.path}", code="not_found")
-            self._send(200, self.server.app.chat(raw))
-        except ValueError:
-            self._send(400, ApiError(400, "Bad Content-Length").body)
-        except ApiError as exc:
-            self._send(exc.status, exc.body)
+    def chat(self, raw: bytes) -> dict[str, Any]:
+        """Answer one chat completion request body (the non-streaming shape)."""
+        return self.complete(self.prepare(raw), raw)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+def stream_events(completion: Mapping[str, Any], *, include_usage: bool = False) -> Iterator[bytes]:
+    """A finished completion as OpenAI's server-sent events: role, word deltas, finish, [DONE]."""
+    head = {k: completion[k] for k in ("id", "created", "model", "system_fingerprint")}
 
-    def __init__(self, address: tuple[str, int], app: ModelServer, *, log: bool) -> None:
-        self.app = app
-        self.log = log
-        super().__init__(address, _Handler)
+    def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
+        chunk = {**head, "object": "chat.completion.chunk", "choices": choices, **extra}
+        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+    usage: dict[str, Any] = {"usage": None} if include_usage else {}
+    for choice in completion["choices"]:
+        i = choice["index"]
+        yield event(
+            [{"index": i, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage
+        )
+        for piece in re.findall(r"\s*\S+|\s+$", choice["message"]["content"] or ""):
+            yield event([{"index": i, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}], **usage)
+        yield event([{"index": i, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}], **usage)
+    if include_usage:
+        yield event([], usage=completion["usage"])
+    yield b"data: [DONE]\n\n"
 
 
-def _bind(app: ModelServer, host: str, port: int, *, log: bool) -> _HTTPServer:
-    if host not in LOOPBACK:
-        raise ConfigError(f"The model server listens on loopback only; {host!r} is not one of {list(LOOPBACK)}")
+async def read_body(request: Request, limits: ServerLimits) -> bytes:
+    """The request body, refused with 413 past the size limit and 408 past the time limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limits.max_body_bytes):
+        if not declared.isdigit():
+            raise ApiError(400, f"Bad Content-Length {declared[:20]!r}")
+        raise ApiError(413, f"Request body over {limits.max_body_bytes} bytes", code="request_too_large")
+    parts: list[bytes] = []
+    size = 0
     try:
-        return _HTTPServer((host, port), app, log=log)
-    except OSError as exc:
-        raise ConfigError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        with anyio.fail_after(limits.body_timeout_s):
+            async for part in request.stream():
+                size += len(part)
+                if size > limits.max_body_bytes:
+                    raise ApiError(413, f"Request body over {limits.max_body_bytes} bytes", code="request_too_large")
+                parts.append(part)
+    except TimeoutError:
+        raise ApiError(408, f"The request body was not received within {limits.body_timeout_s:g} s", code="timeout") from None
+    return b"".join(parts)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def json_errors(handler: Handler) -> Handler:
+    """Every failure of `handler` answered as OpenAI-style JSON (never a traceback on stderr)."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return JSONResponse(exc.body, status_code=exc.status)
+        except ClientDisconnect:
+            return Response(status_code=499)  # nobody is listening; nothing to log
+        except Exception as exc:  # a bug: still a JSON 500 for the client
+            err = ApiError(500, f"Internal error: {type(exc).__name__}: {exc}", kind="server_error")
+            return JSONResponse(err.body, status_code=500)
+
+    return wrapped
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+    return JSONResponse(ApiError(status, f"No route {request.method} {request.url.path}", code=code).body, status_code=status)
+
+
+def create_app(server: ModelServer, *, limits: ServerLimits | None = None) -> Starlette:
+    """The ASGI app answering for `server`."""
+    lim = limits or ServerLimits()
+
+    async def chat(request: Request) -> Response:
+        raw = await read_body(request, lim)
+        body = server.prepare(raw)
+        completion = await anyio.to_thread.run_sync(server.complete, body, raw)
+        if body.stream:
+            usage = body.stream_options is not None and body.stream_options.include_usage
+            return StreamingResponse(
+                stream_events(completion, include_usage=usage),
+                media_type="text/event-stream",
+                headers={"cache-control": "no-cache"},
+            )
+        return JSONResponse(completion)
+
+    async def models(request: Request) -> Response:
+        return JSONResponse(server.models())
+
+    async def model(request: Request) -> Response:
+        return JSONResponse(server.model_card(request.path_params["name"]))
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    routes = [Route("/health", json_errors(health))]
+    for prefix in ("/v1", ""):
+        routes += [
+            Route(f"{prefix}/chat/completions", json_errors(chat), methods=["POST"]),
+            Route(f"{prefix}/models", json_errors(models)),
+            Route(f"{prefix}/models/{{name:path}}", json_errors(model)),
+        ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
 
 
 def serve(
@@ -255,45 +272,40 @@ def serve(
     served_as: Mapping[str, str] | None = None,
     log: bool = True,
     ready: Callable[[str, list[str]], None] | None = None,
+    limits: ServerLimits | None = None,
 ) -> None:
     """Serve `model` (loaded before the port opens) until interrupted; `ready(base_url, names)`
     is called once the port is open."""
     app = ModelServer(model, served_as=served_as)
-    server = _bind(app, host, port, log=log)
+    lim = limits or ServerLimits()
+    server = bind_loopback(create_app(app, limits=lim), host, port, limits=lim, log=log)
     if ready is not None:
-        ready(f"http://{host}:{server.server_address[1]}/v1", sorted(app.routes))
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
+        ready(f"http://{host}:{server.port}/v1", sorted(app.routes))
+    server.serve_forever()
 
 
 class LocalEndpoint:
     """A server in a daemon thread on a free loopback port; the context value is its base URL."""
 
-    def __init__(self, model: str | Sequence[str], *, served_as: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, model: str | Sequence[str], *, served_as: Mapping[str, str] | None = None, limits: ServerLimits | None = None
+    ) -> None:
         self.app = ModelServer(model, served_as=served_as)
-        self._server: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self.limits = limits or ServerLimits()
+        self._server: Any = None
 
     @property
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("LocalEndpoint is not running")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._server.port}/v1"
 
     def __enter__(self) -> str:
-        self._server = _bind(self.app, "127.0.0.1", 0, log=False)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="replaylab-endpoint", daemon=True
-        )
-        self._thread.start()
+        self._server = bind_loopback(create_app(self.app, limits=self.limits), "127.0.0.1", 0, limits=self.limits, log=False)
+        self._server.start(name="replaylab-endpoint")
         return self.base_url
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
+            self._server.stop()
+        self._server = None
