@@ -25,7 +25,7 @@ from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import Trace, save_trace
 from replaylab.workspace import PACKAGE_DATA
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INCIDENT_AT = datetime(2026, 11, 18, 9, 42, tzinfo=timezone.utc)
 
 

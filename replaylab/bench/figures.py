@@ -3,7 +3,8 @@
 - wall time of `replaylab bisect` on the bundled demo traces, cold (empty workspace) and warm;
 - replays per second in batch, against the raw cost of embedding + FAISS search in the same run;
 - replays bisect needs against k differing variables, and over M ordered versions;
-- FAISS index build and search at 1M vectors (flat and IVF);
+- FAISS index build, p50 search and recall@10 at 1M structured vectors (flat, IVF, HNSW);
+- backtest throughput (local 1 and 2 workers, Ray local) against raw embed + search, memory per worker;
 - peak memory (this process and its children).
 """
 
@@ -21,12 +22,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from replaylab.bench.backtest_bench import backtest_throughput
+from replaylab.bench.proxy_bench import http_figures
 from replaylab.bisection.engine import RunResult, bisect
 
 Note = Callable[[str], None]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository root (replaylab/bench/figures.py -> the folder holding cassettes/)."""
 
 
 def _bisect_wall(trace: Path, *, home: Path, extra: list[str]) -> dict[str, Any]:
@@ -86,7 +88,7 @@ def replay_throughput(note: Note, *, n: int = 120) -> dict[str, Any]:
         build_s = time.perf_counter() - t0
         note("throughput: cold replays")
         t0 = time.perf_counter()
-        traces = [stack.run(g.question, cfg) for g in items]
+        traces = stack.run_batch([g.question for g in items], cfg)  # queries embedded in one batch
         cold_s = time.perf_counter() - t0
         note("throughput: warm replays")
         t0 = time.perf_counter()
@@ -146,39 +148,12 @@ def replay_counts() -> dict[str, Any]:
     return {"single_cause_worst_replays_by_k": per_k, "first_bad_version_by_M": per_m}
 
 
-def faiss_at_scale(note: Note, *, n: int = 1_000_000, dim: int = 384, queries: int = 200) -> dict[str, Any]:
-    """Build and search flat and IVF indexes over `n` random unit vectors."""
-    import faiss
+def faiss_at_scale(note: Note, *, n: int = 1_000_000, queries: int = 200, hnsw: bool = True) -> dict[str, Any]:
+    """Flat, IVF and HNSW over `n` structured vectors (a mixture fitted to real MiniLM embeddings):
+    build s, p50 ms/query and recall@10 against flat, with the parameters the index chooses from n."""
+    from replaylab.bench.faiss_scale import faiss_at_scale as structured
 
-    rng = np.random.default_rng(0)
-    note(f"faiss: generating {n:,} vectors")
-    xb = rng.standard_normal((n, dim), dtype=np.float32)
-    xb /= np.linalg.norm(xb, axis=1, keepdims=True)
-    xq = xb[rng.choice(n, queries, replace=False)] + 0.01 * rng.standard_normal((queries, dim), dtype=np.float32)
-    out: dict[str, Any] = {"vectors": n, "dim": dim}
-    note("faiss: flat build + search")
-    t0 = time.perf_counter()
-    flat = faiss.IndexFlatIP(dim)
-    flat.add(xb)
-    out["flat_build_s"] = round(time.perf_counter() - t0, 2)
-    t0 = time.perf_counter()
-    _, truth = flat.search(xq, 10)
-    out["flat_search_ms_per_query"] = round(1000 * (time.perf_counter() - t0) / queries, 2)
-    note("faiss: IVF train + build + search")
-    nlist = 1024
-    t0 = time.perf_counter()
-    quantizer = faiss.IndexFlatIP(dim)
-    ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    ivf.train(xb[rng.choice(n, 64 * nlist, replace=False)])
-    ivf.add(xb)
-    out["ivf_build_s"] = round(time.perf_counter() - t0, 2)
-    ivf.nprobe = 16
-    t0 = time.perf_counter()
-    _, got = ivf.search(xq, 10)
-    out["ivf_search_ms_per_query"] = round(1000 * (time.perf_counter() - t0) / queries, 3)
-    out["ivf_recall_at_10"] = round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, got, strict=True)])), 3)
-    del flat, ivf, xb
-    return out
+    return structured(note, n=n, queries=queries, hnsw=hnsw)
 
 
 def gemma_bisect_overhead(note: Note) -> dict[str, Any]:
@@ -258,6 +233,8 @@ def run_bench(note: Note, *, quick: bool = False, live: bool = True) -> dict[str
     result["gemma_speed"] = gemma_speed(note)
     result["gemma_bisect"] = gemma_bisect_overhead(note)
     result["faiss"] = faiss_at_scale(note, n=100_000 if quick else 1_000_000)
+    result["backtest"] = backtest_throughput(note, n=500 if quick else 2000)
+    result["http"] = http_figures(note)
     result["memory"] = peak_memory_mb()
     result["bench_s"] = round(time.perf_counter() - started, 1)
     return result

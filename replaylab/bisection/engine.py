@@ -24,7 +24,8 @@ The phases, each ending the search with a sentence in `stopped_because`:
 4. first bad version: for a cause with a history, binary search between its good and
    bad versions, the other variables held bad (the failing world), as `git bisect` does.
 5. culprit chunks: ddmin over the bad run's chunks for a 1-minimal set whose removal
-   makes the run pass.
+   makes the run pass (starting from a passing partial removal when removing them all
+   fails because the answer's chunk is among them).
 
 Replay budget, per seed, for one cause among k differing variables: k + 3 (bad, good,
 k fix swaps, one cause check); k = 1 costs 2 and k = 2 costs 4, because the memo sees
@@ -58,6 +59,7 @@ from replaylab.bisection.probe import (
     canonical,
     jsonable,
 )
+from replaylab.bisection.rollback import RollbackTarget, rollback_version
 from replaylab.errors import ConfigError
 
 __all__ = [
@@ -126,6 +128,8 @@ class BisectResult(BaseModel):
     interactions: list[list[str]] = Field(default_factory=list)
     """1-minimal failure-inducing sets from ddmin, each sorted; empty when a cause was found."""
     first_bad_version: list[FirstBad] = Field(default_factory=list)
+    rollback_targets: list[RollbackTarget] = Field(default_factory=list)
+    """For a first bad version whose variable has a label history: the live, passing version to roll back to."""
     culprit_chunks: list[str] | None = None
     """A 1-minimal set of chunks whose removal makes the run pass, in retrieval order."""
     culprit_chunks_reason: str = ""
@@ -147,6 +151,14 @@ class BisectResult(BaseModel):
     elapsed_s: float = 0.0
     """Filled by the caller: wall time."""
 
+    def independent_causes(self) -> list[str]:
+        """Members of one-variable failure-inducing sets: each fails on its own (revert every one)."""
+        return [group[0] for group in self.interactions if len(group) == 1]
+
+    def true_interactions(self) -> list[list[str]]:
+        """Failure-inducing sets of two or more variables: they fail only together."""
+        return [group for group in self.interactions if len(group) > 1]
+
     def implicated(self) -> list[str]:
         """Every variable bisect names: the single causes and the members of each interaction, sorted."""
         return sorted({c.variable for c in self.causes} | {v for group in self.interactions for v in group})
@@ -164,12 +176,15 @@ def bisect(
     chunk_outcome: ChunkOutcome | None = None,
     pass_threshold: float = 0.5,
     on_step: Callable[[Step], None] | None = None,
+    live: Mapping[str, Collection[int]] | None = None,
 ) -> BisectResult:
     """Find which differing variables between `good` and `bad` make the replay fail.
 
     `outcome(assignment, seed)` runs one replay. `histories[v]` lists v's versions oldest
     first; `chunk_outcome(chunk_ids, seed)` replays the bad run with its context pinned
-    to those chunks. `on_step` sees every replay as it is run.
+    to those chunks. `on_step` sees every replay as it is run. `live[v]` holds the
+    positions in `histories[v]` that were ever deployed (a label pointed at them): after a
+    first-bad-version search, the rollback target is the newest of them that passes.
     """
     seed_list = _check(good=good, bad=bad, seeds=seeds, pass_threshold=pass_threshold)
     differing = [v for v in good if canonical(good[v]) != canonical(bad[v])]
@@ -224,23 +239,10 @@ def bisect(
         result.interactions = _interactions(world, prober)
         clauses = [_interactions_sentence(result.interactions, fixers, len(differing))]
 
-    # 4. first bad version, inside each cause that has a history
+    # 4. first bad version, inside each cause that has a history, and where to roll back to
     for v in found:
-        if histories is None or v not in histories:
-            continue
-        others = world.all_bad_but(v)
-        version = first_bad_version(
-            prober,
-            variable=v,
-            history=histories[v],
-            good_value=good[v],
-            bad_value=bad[v],
-            world=world.failing_with(v),
-            others=others,
-        )
-        if version.first is not None:
-            result.first_bad_version.append(version.first)
-        clauses.append(version.reason)
+        if histories is not None and v in histories:
+            clauses += _version_search(result, prober, world, v, histories[v], (live or {}).get(v))
 
     # 5. culprit chunks: the caller passes chunks when the context is suspect
     if chunks is not None and chunk_outcome is not None:
@@ -249,6 +251,32 @@ def bisect(
         result.culprit_chunks_reason = finding.reason
         clauses.append(finding.reason)
     return _finish(result, prober, "; ".join(clauses))
+
+
+def _version_search(
+    result: BisectResult, prober: Prober, world: _World, v: str, history: Sequence[Any], live: Collection[int] | None
+) -> list[str]:
+    """Phase 4 for one cause: the first bad version, then (with a label history) the rollback target."""
+    others = world.all_bad_but(v)
+    version = first_bad_version(
+        prober,
+        variable=v,
+        history=history,
+        good_value=world.good[v],
+        bad_value=world.bad[v],
+        world=world.failing_with(v),
+        others=others,
+    )
+    if version.first is None:
+        return [version.reason]
+    result.first_bad_version.append(version.first)
+    if live is None:
+        return [version.reason]
+    target = rollback_version(
+        prober, variable=v, history=history, live=live, first=version.first, world=world.failing_with(v), others=others
+    )
+    result.rollback_targets.append(target)
+    return [version.reason, "rollback: " + target.reason]
 
 
 class _World:
@@ -356,10 +384,17 @@ def _interactions_sentence(sets: list[list[str]], fixers: list[str], k: int) -> 
     text += f"; ddmin over the {k} differing variables found {_number(len(sets))} "
     text += f"minimal failure-inducing {plural}: "
     text += ", ".join(_quote(s) for s in sets)
-    if len(sets) == 1 and len(sets[0]) > 1:
+    alone = [s[0] for s in sets if len(s) == 1]
+    together = [s for s in sets if len(s) > 1]
+    if together and not alone and len(together) == 1:
         text += " (they fail only together)"
-    elif len(sets) > 1:
+    elif alone and not together and len(alone) > 1:
         text += " (each fails on its own: revert every one)"
+    elif alone and together:  # independent causes and true interactions are different findings
+        text += f" ({', '.join(alone)} {'fails' if len(alone) == 1 else 'each fail'} alone; "
+        text += "; ".join(f"{' + '.join(g)} fail only together" for g in together) + ": revert every set)"
+    elif len(together) > 1:
+        text += " (each set fails only together, and each on its own: revert every set)"
     return text
 
 

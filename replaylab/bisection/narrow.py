@@ -5,7 +5,8 @@ Two searches run after the variable sweep, both through the same memoised Prober
 - `first_bad_version`: inside one variable with an ordered history, binary search for
   the first version that fails, as `git bisect` does (unresolved versions are skipped).
 - `culprit_chunks`: inside the bad run's retrieved context, ddmin for a 1-minimal set of
-  chunks whose removal makes the run pass.
+  chunks whose removal makes the run pass - also when the answer's own chunk is among
+  them, so that removing every chunk fails too.
 
 Each returns a finding with a clause in words that bisect adds to `stopped_because`.
 """
@@ -21,6 +22,12 @@ from replaylab.bisection.ddmin import ddmin
 from replaylab.bisection.probe import ChunkOutcome, Prober, Verdict, canonical, jsonable
 
 __all__ = ["ChunkFinding", "FirstBad", "VersionFinding", "culprit_chunks", "first_bad_version"]
+
+
+def _numbered(history: Sequence[Any], index: int) -> str:
+    """A history entry as people number it: `version 6` (1-based), with its id when it is a short string."""
+    value = history[index]
+    return f"version {index + 1}" + (f" ({value})" if isinstance(value, str) and len(value) <= 40 else "")
 
 
 class FirstBad(BaseModel):
@@ -113,25 +120,41 @@ def first_bad_version(
         skipped=sorted(i for i in skipped if lo < i < hi),
     )
     reason = (
-        f"the first bad version of {variable} is #{first.index} (last good #{first.last_good_index}, {first.replays} replays)"
+        f"the first bad version of {variable} is {_numbered(history, first.index)} (last good: "
+        f"{_numbered(history, first.last_good_index)}; numbered from 1, oldest first; {first.replays} replays)"
     )
     if first.skipped:
-        reason += " or one of the unresolved #" + ", #".join(map(str, first.skipped))
+        reason += " or one of the unresolved versions " + ", ".join(str(i + 1) for i in first.skipped)
     return VersionFinding(first=first, reason=reason)
 
 
 def culprit_chunks(prober: Prober, *, chunks: Sequence[str], chunk_outcome: ChunkOutcome, bad: list[str]) -> ChunkFinding:
     """A 1-minimal set of `chunks` whose removal makes the bad run pass, or why there is none.
 
-    Two checks come first, so that the answer means something: the context held to all
-    the chunks must fail (else the context alone does not reproduce the failure), and
-    the context emptied of them must pass (else no set of these chunks is to blame).
+    The context held to all the chunks must fail first (else the context alone does not
+    reproduce the failure). When removing every chunk passes, ddmin shrinks that removal.
+    When it does not - the answer's own chunk is among them, so an empty context fails
+    too - `_passing_removal` looks for a removal that passes by taking away, and keeping
+    only, each part of ever finer partitions (halves, quarters, ... single chunks), and
+    ddmin shrinks the first one found. A single culprit is always found (removing it
+    alone passes); several culprits are found whenever the chunks the answer needs lie in
+    one part of some partition (always when the answer is in one chunk). Cost before
+    ddmin: at most 4n replays per seed over n chunks, most of them memo hits.
     """
     ids = list(chunks)
     n = len(ids)
 
     def run(kept: list[str], name: str) -> Verdict:
         return prober.verdict_chunks(kept, chunk_outcome=chunk_outcome, name=name, bad=bad)
+
+    def removal_passes(removed: list[int]) -> bool | None:
+        gone = set(removed)
+        if not gone:
+            return False  # the full context: known to fail
+        kept = [c for i, c in enumerate(ids) if i not in gone]
+        name = "without " + ", ".join(ids[i] for i in sorted(gone)) if kept else "no chunks"
+        status = run(kept, name).status
+        return None if status == "unresolved" else status == "pass"
 
     full = run(ids, "all chunks")
     if full.status != "fail":
@@ -140,22 +163,45 @@ def culprit_chunks(prober: Prober, *, chunks: Sequence[str], chunk_outcome: Chun
             reason=f"with the context held to the bad run's {n} chunks the replay fails "
             f"{full.tally('fail')}: the chunks alone do not reproduce the failure",
         )
-    empty = run([], "no chunks")
-    if empty.status != "pass":
+    start = list(range(n)) if removal_passes(list(range(n))) else _passing_removal(n, removal_passes)
+    if start is None:
         return ChunkFinding(
             culprits=None,
-            reason=f"removing all {n} chunks does not make the run pass (passes "
-            f"{empty.tally('pass')}): no set of the retrieved chunks is to blame",
+            reason=f"no removal tried makes the run pass: not all {n} chunks, nor any part of them "
+            "down to single chunks, nor all but any part: no set of the retrieved chunks found to blame",
         )
+    culprits = [ids[i] for i in ddmin(start, removal_passes)]
+    reason = f"removing [{', '.join(culprits)}] ({len(culprits)} of {n} chunks) makes the run pass"
+    if len(start) < n:
+        reason += " (removing all of them does not: the others hold what the answer needs)"
+    return ChunkFinding(culprits=culprits, reason=reason)
 
-    def removal_passes(removed: list[int]) -> bool | None:
-        gone = set(removed)
-        kept = [c for i, c in enumerate(ids) if i not in gone]
-        status = run(kept, "without " + ", ".join(ids[i] for i in removed)).status
-        return None if status == "unresolved" else status == "pass"
 
-    culprits = [ids[i] for i in ddmin(list(range(n)), removal_passes)]
-    return ChunkFinding(
-        culprits=culprits,
-        reason=f"removing [{', '.join(culprits)}] ({len(culprits)} of {n} chunks) makes the run pass",
-    )
+def _passing_removal(n: int, removal_passes: Callable[[list[int]], bool | None]) -> list[int] | None:
+    """Positions whose removal passes, tried part by part over ever finer partitions, or None."""
+    everything = list(range(n))
+    granularity = 2
+    while granularity <= n:
+        parts = _parts(everything, granularity)
+        for part in parts:  # take one part away
+            if removal_passes(part):
+                return part
+        for part in parts:  # keep only one part
+            rest = [i for i in everything if i not in set(part)]
+            if rest and removal_passes(rest):
+                return rest
+        if granularity == n:
+            break
+        granularity = min(2 * granularity, n)
+    return None
+
+
+def _parts(positions: list[int], k: int) -> list[list[int]]:
+    """`positions` cut into `k` contiguous parts whose sizes differ by at most one."""
+    size, extra = divmod(len(positions), k)
+    out, start = [], 0
+    for j in range(k):
+        end = start + size + (1 if j < extra else 0)
+        out.append(positions[start:end])
+        start = end
+    return out

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from replaylab.bisection.engine import BisectResult, RunResult, Step, bisect
-from replaylab.config import RunConfig, load_config
+from replaylab.config import RunConfig, load_partial_config
 from replaylab.errors import ConfigError, ReplayFailed
+from replaylab.files import parse_json, read_input_text
 from replaylab.stack.pipeline import Stack
 from replaylab.stack.prompts import parse_prompt_id
 from replaylab.trace import Trace, load_trace
@@ -27,14 +28,25 @@ from replaylab.variables import apply_values, differing, get_variable, read_valu
 Verdict = Callable[[Trace], RunResult]
 
 
-def resolve_good(spec: str | None, *, stack: Stack, baseline: RunConfig, bad: RunConfig) -> tuple[RunConfig, str]:
+def resolve_good(
+    spec: str | None, *, stack: Stack, baseline: RunConfig, bad: RunConfig, baseline_desc: str = "the workspace baseline"
+) -> tuple[RunConfig, str]:
     """The good configuration named by `--good`, and a description of where it came from.
 
     `prod@DATE` changes only what labels and the indexing pipeline control (the prompt version
     `production` pointed at, the index as built that day); everything else is the bad side's.
+    A config file's missing fields come from the trace (the bad side). Without `--good`, the
+    baseline: the project file's, else the bundled one, which is refused for a trace recorded on
+    another corpus (it would build the bundled index to compare against documents it never saw).
     """
     if spec is None:
-        return baseline, "the workspace baseline"
+        if baseline.corpus.source == "bundled" and bad.corpus.source != "bundled":
+            raise ConfigError(
+                f"The trace ran on corpus {bad.corpus.source!r}, and the bundled baseline is for the bundled corpus. "
+                "Give the good side: --good CONFIG.yaml (fields left out come from the trace), a passing trace, "
+                "or prod@YYYY-MM-DD; or describe your stack once with `replaylab init` (replaylab.yaml)"
+            )
+        return baseline, baseline_desc
     if spec.startswith("prod@"):
         try:
             when = date.fromisoformat(spec[5:])
@@ -50,13 +62,11 @@ def resolve_good(spec: str | None, *, stack: Stack, baseline: RunConfig, bad: Ru
     if not path.exists():
         raise ConfigError(f"--good {spec!r} is neither a file nor prod@YYYY-MM-DD")
     if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"--good {spec}: not valid JSON ({str(exc).splitlines()[0]})") from None
+        text = read_input_text(path, what="--good file", max_bytes=32 * 1024 * 1024, error=ConfigError)
+        data = parse_json(text, what="--good file", path=path, error=ConfigError)
         if isinstance(data, dict) and "trace_id" in data:
             return load_trace(path).config, f"the configuration of passing trace {path}"
-    return load_config(path), f"config file {path}"
+    return load_partial_config(path, over=bad), f"config file {path} (fields it leaves out: the trace's)"
 
 
 def default_verdict(trace: Trace) -> RunResult:
@@ -88,6 +98,19 @@ def histories(stack: Stack, good: RunConfig, bad: RunConfig) -> dict[str, list[A
     return out
 
 
+def live_positions(stack: Stack, history: Mapping[str, Sequence[Any]]) -> dict[str, set[int]]:
+    """Positions in the prompt history that `production` ever pointed at (label history and current labels)."""
+    hist = history.get("prompt")
+    if not hist:
+        return {}
+    template, _ = parse_prompt_id(str(hist[0]))
+    served = {m.version for m in stack.prompts.history() if m.template == template and m.label == "production"}
+    current = stack.prompts.labels().get(template, {}).get("production")
+    served |= {current} if current is not None else set()
+    ids = {f"{template}@{v}" for v in served}
+    return {"prompt": {i for i, pid in enumerate(hist) if str(pid) in ids}}
+
+
 def rollback_for(
     result: BisectResult, *, good: RunConfig, bad: RunConfig, stack: Stack, history: Mapping[str, Sequence[Any]] | None = None
 ) -> list[str]:
@@ -99,7 +122,13 @@ def rollback_for(
         if name == "prompt":
             target = good.prompt
             hist = (history if history is not None else histories(stack, good, bad)).get("prompt")
-            if "prompt" in first_bad and hist:
+            found = next((t for t in result.rollback_targets if t.variable == "prompt"), None)
+            if found is not None and found.index is None:
+                steps.append(f"no prompt version to roll back to: {found.reason}; fix forward")
+                continue
+            if found is not None:
+                target = str(found.value)
+            elif "prompt" in first_bad and hist:
                 target = str(hist[first_bad["prompt"].last_good_index])
             template, version = parse_prompt_id(target)
             steps.append(
@@ -158,7 +187,13 @@ class TraceBisector:
         return self.verdict(replayed)
 
     def run(
-        self, *, good: RunConfig, seeds: Sequence[int], seeded: bool, on_step: Callable[[Step], None] | None = None
+        self,
+        *,
+        good: RunConfig,
+        seeds: Sequence[int],
+        seeded: bool,
+        on_step: Callable[[Step], None] | None = None,
+        pass_threshold: float = 0.5,
     ) -> BisectResult:
         bad = self.trace.config
         base = read_values(good)
@@ -197,8 +232,10 @@ class TraceBisector:
                 seeds=seeds,
                 layers={n: get_variable(n).layer for n in names},
                 histories=self.histories,
+                live=live_positions(self.stack, self.histories),
                 chunks=chunks,
                 chunk_outcome=chunk_outcome,
+                pass_threshold=pass_threshold,
                 on_step=on_step,
             )
         finally:
@@ -208,7 +245,9 @@ class TraceBisector:
         return result
 
 
-def reproduce_command(trace_path: Path, good: str | None, seeds: int | None, *, live: bool = False) -> str:
+def reproduce_command(
+    trace_path: Path, good: str | None, seeds: int | None, *, live: bool = False, fail_rate: float | None = None
+) -> str:
     parts = ["replaylab", "bisect", str(trace_path)]
     if live:
         parts.append("--live")
@@ -216,4 +255,6 @@ def reproduce_command(trace_path: Path, good: str | None, seeds: int | None, *, 
         parts += ["--good", good]
     if seeds:
         parts += ["--seeds", str(seeds)]
+    if fail_rate is not None:
+        parts += ["--fail-rate", f"{fail_rate:g}"]
     return shlex.join(parts)

@@ -20,8 +20,10 @@ the tree in the playbook's order; the first layer whose test holds is named:
    the expected route says whether that alone fixes it;
 4. upstream data - the current corpus no longer states the answer (a later ingestion
    changed the golden documents), or the wrong answer came from a recently ingested
-   non-golden document. Over a set of traces, `diagnose_many` also names it when failures
-   cluster on one topic from a date on and their chunks concentrate on one recent ingestion.
+   non-golden document that came in a declared batch or on which the context concentrates
+   (recency alone is not evidence: `replaylab.diagnosis.ingestion`). Over a set of traces,
+   `diagnose_many` also names it when failures cluster on one topic from a date on and
+   their chunks concentrate on one recent ingestion.
 
 Two preconditions are read before the walk, because they invalidate the spans the tests
 read: a wrong route (the retrieval and generation tests then need the expected route to
@@ -141,7 +143,7 @@ def _decide(f: Facts, ledger: Ledger) -> tuple[DiagnosisLayer, float, str, list[
             ["prompt", "model"],
         )
     route_ok = not f.route_wrong
-    if route_ok and f.attribution_recent and f.attribution_on_topic and not f.attribution_golden:
+    if route_ok and f.attribution_recent and f.attribution_ingestion and f.attribution_on_topic and not f.attribution_golden:
         # read before retrieval: the knowledge base itself now holds a wrong answer to this question
         return (
             "upstream_data",
@@ -215,7 +217,7 @@ def _decide(f: Facts, ledger: Ledger) -> tuple[DiagnosisLayer, float, str, list[
             + (f" (changed on {f.changed_on})." if f.changed_on else "."),
             ["corpus"],
         )
-    if f.attribution_recent and not f.attribution_golden:
+    if f.attribution_recent and f.attribution_ingestion and not f.attribution_golden:
         return (
             "upstream_data",
             0.5,

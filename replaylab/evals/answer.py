@@ -10,8 +10,12 @@ from pydantic import Field
 from replaylab.evals.base import EvalContext, Evaluator, Score, evaluator
 from replaylab.evals.text import (
     answer_text,
+    answer_tokens,
     claim_sentences,
+    contains_tokens,
     content_words,
+    find_answer,
+    find_dates,
     find_needle,
     is_refusal,
     number_tokens,
@@ -21,15 +25,21 @@ from replaylab.stack.chunker import split_sentences
 from replaylab.trace import RetrievedChunk
 
 
-def golden_is_refusal(answer: str) -> bool:
-    """Whether a golden answer says the question cannot be answered."""
+def golden_is_refusal(answer: str, unanswerable: bool | None = None) -> bool:
+    """Whether a golden answer says the question cannot be answered: the golden set's explicit
+    `unanswerable` flag when it has one, else (older traces) the answer's wording."""
+    if unanswerable is not None:
+        return unanswerable
     return is_refusal(answer) is not None or answer.strip().lower() in {"unanswerable", "none", "n/a"}
 
 
 @evaluator("correct")
 class Correct(Evaluator):
     """1.0 when the answer, or one of its aliases, occurs in the output as whole normalised
-    tokens (the Lost-in-the-Middle / PoisonedRAG test), else 0.0. Token F1 against the best
+    tokens (the Lost-in-the-Middle / PoisonedRAG test), dates compared as dates, else 0.0.
+    Two near misses fail with their own reason (`details["near_miss"]`): the answer's number
+    appears only inside a date of the output ("16" in "2026-05-16"), or the matching text is
+    stated in the context only by documents other than the golden ones (the wrong document). Token F1 against the best
     golden string is in `details["f1"]`. Range 0..1; passes at 1.0; None without a golden."""
 
     def evaluate(self, ctx: EvalContext) -> Score:
@@ -39,7 +49,7 @@ class Correct(Evaluator):
         out = answer_text(ctx.output)
         golds = [g.answer, *g.aliases]
         f1 = max(token_f1(out, s) for s in golds)
-        if golden_is_refusal(g.answer):
+        if golden_is_refusal(g.answer, g.unanswerable):
             refused = is_refusal(out)
             return self.score(
                 float(refused is not None),
@@ -47,10 +57,36 @@ class Correct(Evaluator):
                 f"the question has no answer and the output {'refuses' if refused else 'answers'}",
                 f1=round(f1, 4),
             )
-        found = find_needle(out, golds)
+        found = find_answer(out, golds)
         if found is not None:
+            wrong = wrong_documents(ctx, found)
+            if wrong:
+                reason = (
+                    f"near miss: output contains {found!r}, but in the context only {wrong} states it, "
+                    f"not the golden document ({', '.join(g.doc_ids)})"
+                )
+                return self.score(0.0, False, reason, f1=round(f1, 4), matched=found, near_miss="wrong_document")
             return self.score(1.0, True, f"output contains {found!r}", f1=round(f1, 4), matched=found)
+        loose = find_needle(out, golds)
+        if loose is not None:
+            dates = ", ".join(d.isoformat() for _, _, d in find_dates(out))
+            reason = f"near miss: output lacks {g.answer!r}; {loose!r} appears in it only inside a date ({dates})"
+            return self.score(0.0, False, reason, f1=round(f1, 4), near_miss="number_in_date")
         return self.score(0.0, False, f"output lacks {g.answer!r} (token F1 {f1:.2f})", f1=round(f1, 4))
+
+
+def wrong_documents(ctx: EvalContext, needle: str) -> str:
+    """The non-golden documents that state `needle` in the context the model saw, when no
+    golden document there does ("" when a golden one does, none does, or the golden answer
+    names no document): the answer was drawn from the wrong document."""
+    g = ctx.golden
+    if g is None or not g.doc_ids:
+        return ""
+    toks = answer_tokens(needle)
+    holding = [c for c in ctx.placed if contains_tokens(answer_tokens(f"{c.title}. {c.text}"), toks)]
+    if not holding or any(c.doc_id in g.doc_ids for c in holding):
+        return ""
+    return ", ".join(sorted({c.doc_id for c in holding}))
 
 
 @evaluator("token_f1")
@@ -83,7 +119,7 @@ class Refusal(Evaluator):
         what = f"output refuses ({phrase!r})" if refused else "output does not refuse"
         if ctx.golden is None:
             return self.score(float(refused), None, what)
-        should = golden_is_refusal(ctx.golden.answer)
+        should = golden_is_refusal(ctx.golden.answer, ctx.golden.unanswerable)
         return self.score(
             float(refused),
             refused == should,

@@ -4,7 +4,8 @@ Normalisation follows the SQuAD / Lost-in-the-Middle recipe (lowercase, drop pun
 and the articles a/an/the, collapse whitespace) with one change: punctuation becomes a
 space instead of vanishing, and a needle must match whole tokens. Lost-in-the-Middle's raw
 substring test would count "7" as found in "17 users" and "1.5 GB" as "15 GB"; a token
-match does not.
+match does not. For answers, `answer_tokens` also makes every calendar date one token, so
+that "16" is not found in "2026-05-16" and a date matches the same date written another way.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from replaylab.models.reader import content_words
 from replaylab.stack.chunker import split_sentences
 
 __all__ = [
     "answer_text",
+    "answer_tokens",
     "claim_sentences",
     "contains_tokens",
     "content_words",
+    "date_token",
+    "find_answer",
+    "find_dates",
     "find_needle",
     "is_refusal",
     "norm_tokens",
@@ -131,6 +137,83 @@ def answer_text(output: str) -> str:
         if isinstance(data, dict) and isinstance(data.get("answer"), str):
             return str(data["answer"])
     return output
+
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )
+    for m in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATES = (
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"), "ymd"),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\.?,?\s+(\d{{4}})\b", re.IGNORECASE), "dmy"),
+    (re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE), "mdy"),
+)
+
+
+def _as_date(groups: tuple[str, ...], order: str) -> date | None:
+    try:
+        if order == "ymd":
+            return date(int(groups[0]), int(groups[1]), int(groups[2]))
+        if order == "dmy":
+            return date(int(groups[2]), _MONTHS[groups[1].lower()], int(groups[0]))
+        return date(int(groups[2]), _MONTHS[groups[0].lower()], int(groups[1]))
+    except (ValueError, KeyError):
+        return None
+
+
+def find_dates(text: str) -> list[tuple[int, int, date]]:
+    """The calendar dates `text` states (ISO `2026-05-16`, with or without a time; `16 May
+    2026`; `May 16, 2026`), as (start, end, date), in order and not overlapping."""
+    spans: list[tuple[int, int, date]] = []
+    for pattern, order in _DATES:
+        for m in pattern.finditer(text):
+            when = _as_date(m.groups(), order)
+            if when is not None and not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), when))
+    return sorted(spans)
+
+
+def date_token(when: date) -> str:
+    """The single token a date becomes in `answer_tokens` (no digit of it matches a number)."""
+    return f"date{when.strftime('%Y%m%d')}"
+
+
+def answer_tokens(text: str) -> list[str]:
+    """`norm_tokens` with every date one token: "16" is not found in "2026-05-16", and
+    "2026-05-16", "16 May 2026" and "May 16, 2026" are the same token."""
+    parts, last = [], 0
+    for start, end, when in find_dates(text):
+        parts += [text[last:start], f" {date_token(when)} "]
+        last = end
+    parts.append(text[last:])
+    return norm_tokens("".join(parts))
+
+
+def find_answer(text: str, needles: Iterable[str]) -> str | None:
+    """`find_needle` over `answer_tokens`: numbers as whole tokens, dates as dates."""
+    hay = answer_tokens(text)
+    for needle in needles:
+        if contains_tokens(hay, answer_tokens(needle)):
+            return needle
+    return None
 
 
 def number_tokens(text: str) -> set[str]:

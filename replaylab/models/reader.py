@@ -14,7 +14,15 @@ a "model version" is one setting of the knobs:
   overrides the system rules, as most chat models do) or `system`.
   Understood instructions: "only ... context" + "I don't know" (refuse when the context
   does not support an answer); "do not repeat specific numbers" (withhold figures);
-  "ignore the context"; "JSON" (answer as {"answer": ...}).
+  "ignore the context"; "JSON" (answer as {"answer": ...}); and, in the system rules or
+  the user turn, any plain-words instruction not to answer at all ("Never answer.", "Do
+  not respond to customers.", "You must not provide an answer.", "Refuse every question.",
+  "Answering is prohibited."): the reader then refuses ("I don't know.") whatever the
+  context holds. A conditional or limiting rule ("if the context lacks it, do not answer",
+  "do not give specific numbers", "never answer with more than one sentence") is not a
+  refusal; see `forbids_answering`. This is a stand-in for instruction following, not a
+  language model: instructions outside these families are ignored, so prompt-fault drills
+  should express a prompt fault in one of them (or use a model that reads prompts).
 - `sycophancy`: the probability of agreeing with a premise the question asserts
   ("Since X, ...") instead of answering from the context.
 - `window_tokens`: the context window in WordPiece tokens; passages past it are cut.
@@ -28,6 +36,7 @@ import math
 import random
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 from replaylab.models.base import GenerationRequest, GenerationResult, Generator
@@ -53,12 +62,18 @@ WITHHELD = "Please check the help centre for the exact details."
 
 def content_words(text: str) -> set[str]:
     """Lowercased content words (stopwords dropped, a plural 's' folded)."""
+    return set(_content_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> frozenset[str]:
+    """`content_words`, memoised: a replay reads the same passages and questions again."""
     out = set()
     for w in _WORD.findall(text.lower()):
         if w in STOPWORDS:
             continue
         out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
-    return out
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,8 @@ def parse_prompt(request: GenerationRequest) -> ParsedPrompt:
     return ParsedPrompt(system=system, instructions="\n".join(other), passages=passages, question=question)
 
 
-def _directives(text: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def _directives(text: str) -> frozenset[str]:
     low = text.lower()
     found = set()
     if "only" in low and "context" in low and "don't know" in low:
@@ -100,7 +116,65 @@ def _directives(text: str) -> set[str]:
         found.add("ignore_context")
     if "json" in low:
         found.add("json")
-    return found
+    if forbids_answering(text):
+        found.add("refuse")
+    return frozenset(found)
+
+
+_NEGATION = (
+    r"(?:never|not ever|do not|don'?t|does not|doesn'?t|must not|mustn'?t|may not|should not|shouldn'?t|shall not|"
+    r"cannot|can'?t|can not|will not|won'?t|are not|is not|am not|no longer)"
+)
+_FILLER = r"(?!refus|declin|hesitat|fail|forget|stop)\w+"
+"""A word between the negation and the verb; not one that flips it back ("never refuse to help")."""
+_ANSWER_VERB = r"(?:answer|respond|reply|help|assist)\w*"
+_GIVE_ANSWER = r"(?:provide|give|offer)\w*\s+(?:\w+\s+){0,2}?(?:answers?|responses?|replies|help|assistance)"
+_FORBID = [
+    # "never answer", "do not reply to the customer", "you are not to respond"
+    re.compile(rf"\b{_NEGATION}\s+(?:{_FILLER}\s+){{0,2}}?(?:to\s+)?{_ANSWER_VERB}\b(?P<rest>.*)", re.IGNORECASE),
+    # "you must not provide an answer", "do not give any answers"
+    re.compile(rf"\b{_NEGATION}\s+(?:{_FILLER}\s+){{0,2}}?(?:to\s+)?{_GIVE_ANSWER}\b(?P<rest>.*)", re.IGNORECASE),
+    # "refuse every question", "decline to answer", "refuse all requests" (not "never refuse")
+    re.compile(rf"^(?:(?!\b{_NEGATION}\b).)*?\b(?:refuse|decline)\w*\b(?P<rest>.*)", re.IGNORECASE),
+    # "you are forbidden to answer", "answering is prohibited", "under no circumstances answer"
+    re.compile(
+        rf"\b(?:(?:forbidden|prohibited|not (?:allowed|permitted))\s+(?:from\s+|to\s+)?{_ANSWER_VERB}|"
+        rf"{_ANSWER_VERB}\s+(?:\w+\s+){{0,2}}?(?:is|are)\s+(?:forbidden|prohibited|not allowed)|"
+        rf"under no circumstances\s+(?:\w+\s+){{0,3}}?{_ANSWER_VERB})\b(?P<rest>.*)",
+        re.IGNORECASE,
+    ),
+]
+_CONDITION = re.compile(
+    r"\b(?:if|unless|when|whenever|where|except|only|outside|beyond|without|other than|that (?:is|are) not|"
+    r"not (?:in|covered|supported|found|stated))\b",
+    re.IGNORECASE,
+)
+_QUALIFIED = re.compile(
+    r"^\s*(?:with|in|from|using|by|more|longer|about|specific|exact|figures?|numbers?|details?|personal|"
+    r"medical|legal|financial|opinions?|guesses|speculat|links?|urls?|code)\b",
+    re.IGNORECASE,
+)
+
+
+def forbids_answering(text: str) -> bool:
+    """Whether `text` holds an unconditional instruction not to answer at all.
+
+    A sentence counts when it negates an answering verb ("never answer", "do not respond",
+    "you must not provide an answer", "don't reply to customers"), refuses or declines
+    ("refuse every question"), or forbids answering ("answering is prohibited", "under no
+    circumstances answer"). It does not count when it is conditional ("if the context does
+    not contain the answer, do not answer", "only ... context", "unless") or limits what an
+    answer holds ("do not give specific numbers", "never answer with more than one sentence",
+    "do not answer from memory"): those are other instructions.
+    """
+    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text):
+        if not sentence.strip() or _CONDITION.search(sentence):
+            continue
+        for pattern in _FORBID:
+            m = pattern.search(sentence)
+            if m and not _QUALIFIED.match(m.group("rest")):
+                return True
+    return False
 
 
 class SandboxReader(Generator):
@@ -145,14 +219,14 @@ class SandboxReader(Generator):
         return kept
 
     def _choose(self, question: str, passages: list[str], request: GenerationRequest, rng: random.Random) -> tuple[str, int]:
-        qwords = content_words(question)
+        qwords = _content_words(question)
         cands: list[tuple[float, int, str]] = []
         for pos, passage in enumerate(passages):
             title, _, body = passage.partition(": ")
             body = body or title
             w = self.position_weight(pos, len(passages))
             for sentence in split_sentences(body):
-                overlap = len(qwords & content_words(sentence))
+                overlap = len(qwords & _content_words(sentence))
                 if overlap:
                     cands.append((overlap * w, overlap, sentence))
         if not cands:
@@ -178,13 +252,15 @@ class SandboxReader(Generator):
         parsed = parse_prompt(request)
         rng = self._rng(request)
         sys_dirs, user_dirs = _directives(parsed.system), _directives(parsed.instructions)
-        dirs = sys_dirs | user_dirs
+        dirs = set(sys_dirs | user_dirs)
         if "withhold" in user_dirs and self.instruction_policy == "system" and "grounded" in sys_dirs:
             dirs.discard("withhold")
         passages = [] if "ignore_context" in dirs else self._fit_window(parsed)
         answer = ""
         premise = _PREMISE.match(parsed.question.strip())
-        if premise and self.sycophancy > 0 and rng.random() < self.sycophancy:
+        if "refuse" in dirs:
+            answer = REFUSAL
+        elif premise and self.sycophancy > 0 and rng.random() < self.sycophancy:
             answer = f"Yes, that's right: {premise.group(1).strip()}."
         else:
             sentence, support = self._choose(parsed.question, passages, request, rng)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -59,6 +59,7 @@ def golden_of(item: GoldenItem) -> Golden:
         doc_ids=list(item.doc_ids),
         false_premise=item.false_premise,
         expected_route=item.route,
+        unanswerable=item.unanswerable,
     )
 
 
@@ -199,7 +200,19 @@ class Stack:
             query=question, top_k=len(out), embedder=config.embedder, index_snapshot=snap.id, chunks=out, held=True
         )
 
-    # ---- one request ------------------------------------------------------------------
+    # ---- requests ---------------------------------------------------------------------
+    def run_batch(self, questions: Sequence[str], config: RunConfig, *, goldens: Sequence[Golden | None] = ()) -> list[Trace]:
+        """Run many requests under one config; their queries are embedded in one batch first.
+
+        One batched embedding call costs a fraction of one call per query (on 2 cores MiniLM
+        takes ~10 ms a query in a batch of 120, 30+ ms alone); each request then finds its
+        query vector in the cache and runs as `run` would.
+        """
+        if config.context is None and questions:
+            self.cache.encode(get_embedder(config.embedder), list(dict.fromkeys(questions)))
+        golds = list(goldens) or [None] * len(questions)
+        return [self.run(q, config, golden=g) for q, g in zip(questions, golds, strict=True)]
+
     def run(
         self,
         question: str,

@@ -304,7 +304,9 @@ def test_first_bad_version_is_found_by_binary_search() -> None:
     [first] = result.first_bad_version
     assert (first.index, first.value, first.last_good_index) == (5, "v5", 4)
     assert first.replays <= 3  # ceil(log2(8 - 1)), endpoints are memo hits
-    assert "the first bad version of prompt is #5 (last good #4" in result.stopped_because
+    assert "the first bad version of prompt is version 6 (v5) (last good: version 5 (v4); numbered from 1" in (
+        result.stopped_because
+    )
 
 
 def test_unresolved_versions_are_skipped() -> None:
@@ -316,7 +318,7 @@ def test_unresolved_versions_are_skipped() -> None:
     result = bisect(good={"prompt": "v0"}, bad={"prompt": "v8"}, outcome=outcome, histories={"prompt": HISTORY})
     [first] = result.first_bad_version
     assert first.index == 6 and first.last_good_index == 3 and first.skipped == [4, 5]
-    assert "or one of the unresolved #4, #5" in result.stopped_because
+    assert "or one of the unresolved versions 5, 6" in result.stopped_because  # indices 4, 5, numbered from 1
 
 
 def test_history_without_the_good_value_is_explained() -> None:
@@ -358,7 +360,8 @@ def test_chunks_that_do_not_reproduce_give_no_culprits() -> None:
     assert "the chunks alone do not reproduce the failure" in result.culprit_chunks_reason
 
 
-def test_context_that_fails_when_empty_gives_no_culprits() -> None:
+def test_a_poisoned_chunk_next_to_the_answer_chunk_is_found() -> None:
+    # removing every chunk fails (the answer goes too); leaving out the poison alone passes
     def chunk_outcome(ids: Sequence[str], seed: int) -> RunResult:
         return RunResult(passed="answer" in ids and "poison" not in ids)
 
@@ -369,5 +372,18 @@ def test_context_that_fails_when_empty_gives_no_culprits() -> None:
         chunks=["answer", "poison", "other"],
         chunk_outcome=chunk_outcome,
     )
+    assert result.culprit_chunks == ["poison"]
+    assert result.culprit_chunks_reason.startswith("removing [poison] (1 of 3 chunks) makes the run pass")
+    assert "removing all of them does not" in result.culprit_chunks_reason
+
+
+def test_a_context_no_removal_fixes_gives_no_culprits() -> None:
+    result = bisect(
+        good=GOOD,
+        bad=BAD,
+        outcome=fails_when("index"),
+        chunks=["c1", "c2", "c3"],
+        chunk_outcome=lambda ids, s: RunResult(passed=False),
+    )
     assert result.culprit_chunks is None
-    assert result.culprit_chunks_reason.startswith("removing all 3 chunks does not make the run pass (passes 0/1 seeds)")
+    assert "no removal tried makes the run pass" in result.culprit_chunks_reason
