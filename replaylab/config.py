@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from replaylab.errors import ConfigError, error_where
-from replaylab.files import canonical_json
+from replaylab.files import canonical_json, parse_json, parse_yaml, read_input_text
 
 ContextOrder = Literal["rank", "reverse", "bury", "chronological"]
 IndexKind = Literal["flat", "ivf", "hnsw"]
@@ -101,21 +101,11 @@ def load_config(path: Path) -> RunConfig:
 
 def load_partial_config(path: Path, *, over: RunConfig | None) -> RunConfig:
     """Read a config file whose missing fields are taken from `over` (or the defaults)."""
-    import json
-
-    import yaml
     from pydantic import ValidationError
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read config {path}: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"Config {path} is not valid {'JSON' if str(path).endswith('.json') else 'YAML'}: {str(exc).splitlines()[0]}"
-        ) from None
+    text = read_input_text(path, what="config", max_bytes=4 * 1024 * 1024, error=ConfigError)
+    parse = parse_json if str(path).endswith(".json") else parse_yaml
+    data = parse(text, what="config", path=path, error=ConfigError)
     if isinstance(data, dict) and "config" in data and "trace_id" not in data:
         data = data["config"]
     if not isinstance(data, dict):

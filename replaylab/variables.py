@@ -76,7 +76,7 @@ class Variable:
 def _scalar(text: str) -> Any:
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or an int past sys.get_int_max_str_digits()
         return text
 
 

@@ -45,7 +45,7 @@ from replaylab.cassettes.redaction import (
     scrub_text,
 )
 from replaylab.errors import CassetteError, CassetteMiss, ConfigError, error_where
-from replaylab.files import atomic_write_text
+from replaylab.files import atomic_write_text, parse_yaml, read_input_text
 from replaylab.workspace import Workspace
 
 __all__ = [
@@ -247,27 +247,23 @@ class CassetteFile(_Shape):
         return v
 
 
+MAX_CASSETTE_BYTES = 32 * 1024 * 1024
+"""Largest cassette file read (a larger one is one CassetteError)."""
+
+
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise CassetteError(f"Cannot read cassette {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CassetteError(f"Cassette {path} is not UTF-8 text") from None
+    return read_input_text(path, what="cassette", max_bytes=MAX_CASSETTE_BYTES, error=CassetteError)
 
 
 def parse_cassette(text: str, path: Path | str = "<text>") -> CassetteFile:
     """Validate cassette text with vcrpy's safe YAML loader; any problem is one CassetteError."""
     if not text.strip():
         raise CassetteError(f"Cassette {path} is empty")
-    try:
-        data = yamlserializer.deserialize(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = " ".join(str(exc.problem or exc.context or "unreadable").split())
-        raise CassetteError(f"Cassette {path} is not valid YAML ({where}{problem})") from None
-    except Exception as exc:  # the YAML parser's other failures (deep nesting, bad tags)
+    try:  # vcrpy's safe loader (it knows vcrpy's tags), within replaylab's depth/alias/size limits
+        data = parse_yaml(text, what="cassette", path=path, error=CassetteError, loader=yamlserializer._CassetteLoader)
+    except CassetteError:
+        raise
+    except Exception as exc:  # the YAML parser's other failures (bad tags)
         raise CassetteError(f"Cassette {path} is not valid YAML ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise CassetteError(f"Cassette {path} is not a vcrpy cassette: the top level is not a mapping")

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from replaylab.errors import CassetteError
+from replaylab.files import check_regular_file
 from replaylab.models.openai_http import BASE_URL_VARS
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
@@ -31,6 +32,8 @@ def cassette_path(trace: Trace, trace_path: Path) -> Path | None:
     path = Path(gen.cassette)
     if not path.is_absolute():
         path = trace_path.parent / path
+    if path.exists():  # a directory, FIFO or device is one CassetteError, not an unresolved replay
+        check_regular_file(path, what=f"cassette of trace {trace_path}", error=CassetteError)
     return path
 
 

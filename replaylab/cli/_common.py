@@ -87,3 +87,27 @@ def with_sets(config: RunConfig, sets: list[str] | None) -> tuple[RunConfig, dic
 def short(text: str, n: int = 110) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def check_outputs(*, inputs: list[Path | None], outputs: list[Path | None]) -> None:
+    """Refuse, before any work, an output path that is one of the inputs or another output (it would
+    silently overwrite the trace or report being read): one ConfigError line."""
+    from replaylab.errors import ConfigError
+
+    ins = [p for p in inputs if p is not None]
+    seen: list[Path] = []
+    for out in (p for p in outputs if p is not None):
+        for other in [*ins, *seen]:
+            if _same_file(out, other):
+                what = "an input" if other in ins else "another output"
+                raise ConfigError(f"Output {out} is {what} ({other}); write the report to another file")
+        seen.append(out)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from replaylab.cli import app
-from replaylab.cli._common import base_config, console, get_stack, short
+from replaylab.cli._common import base_config, check_outputs, console, get_stack, short
 from replaylab.errors import ConfigError, TraceError
 from replaylab.files import atomic_write_json
 from replaylab.trace import Trace, load_trace
@@ -39,6 +39,7 @@ def eval_cmd(
     from replaylab.cassettes.session import cassette_session
     from replaylab.evals import evaluate
 
+    check_outputs(inputs=[trace], outputs=[json_out])
     recorded = load_trace(trace)
     stack = get_stack()
     with cassette_session(recorded, trace_path=trace, live=False, stack=stack):
@@ -69,6 +70,7 @@ def counterfactuals_cmd(
     from replaylab.cassettes.session import cassette_session
     from replaylab.diagnosis.counterfactuals import counterfactuals
 
+    check_outputs(inputs=[trace], outputs=[json_out])
     recorded = load_trace(trace)
     stack = get_stack()
     with console.status("replaying four contexts…"), cassette_session(recorded, trace_path=trace, live=live, stack=stack):
@@ -120,6 +122,9 @@ def diagnose_cmd(
 
     if (trace is None) == (traces is None):
         raise ConfigError("Give either a TRACE file or --traces DIR (not both)")
+    check_outputs(inputs=[trace, good], outputs=[json_out])
+    if traces is not None and json_out is not None and json_out.resolve().parent == traces.resolve():
+        raise ConfigError(f"Output {json_out} is inside the --traces folder {traces}; write the diagnosis elsewhere")
     good_cfg = base_config(good) if good is not None else None
     stack = get_stack()
     pairs = [(load_trace(trace), trace)] if trace is not None else _load_dir(traces)  # type: ignore[arg-type]

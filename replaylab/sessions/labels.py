@@ -5,8 +5,8 @@ holds the labels and their history). Each reader process holds a `LabelStore`: a
 re-reads at most once per `poll_interval_s`. The poll interval is the propagation budget:
 a new session sees a moved label within one interval (plus the write itself).
 
-The poll reads the file's content rather than trusting its stat: `labels.json` is a few
-hundred bytes, and two moves inside one coarse mtime tick (ext4 stamps at kernel-tick
+The poll reads the file's content rather than trusting its stat: `label-state.json` is a few
+kilobytes, and two moves inside one coarse mtime tick (ext4 stamps at kernel-tick
 granularity, and a renamed-in inode number can be reused) would look unchanged to stat.
 `measure_propagation` times the delay from `move_label` to a new session seeing the move,
 on a real file, in a temporary copy of the prompt registry.
@@ -107,7 +107,7 @@ class PropagationReport(BaseModel):
     max_ms: float
     missed: int = 0
     """Moves no session saw within the timeout (ten poll intervals plus one second)."""
-    file: str = "labels.json in a temporary copy of the prompt registry"
+    file: str = "label-state.json in a temporary copy of the prompt registry"
 
 
 def measure_propagation(

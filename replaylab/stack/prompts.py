@@ -8,12 +8,20 @@ versions on first use.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import shutil
-from collections.abc import Sequence
+import signal
+import tempfile
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -43,19 +51,67 @@ class PromptVersion(BaseModel):
 
 
 class LabelMove(BaseModel):
+    """One move of a label, as kept in the label history."""
+
     template: str
     label: str
     version: int
     previous: int | None
+    """The version the label pointed at before (None: the label is new)."""
     at: str
+    """When, ISO 8601 UTC."""
+
+
+LABEL_STATE = "label-state.json"
+"""The one file holding the labels and their history, so the two never disagree."""
+_THREAD_LOCK = threading.RLock()
+
+
+class LabelState(BaseModel):
+    """Labels and their history in one file, written atomically under a lock."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    labels: dict[str, dict[str, int]] = {}
+    """template -> label -> version."""
+    history: list[LabelMove] = []
+    """Every label move, oldest first."""
+
+
+_KILL_HITS: dict[str, int] = {}
+
+
+def kill_point(name: str) -> None:
+    """Test seam: SIGKILL this process at the named point when `REPLAYLAB_TEST_KILL_AT` names it,
+    as `POINT` (first hit) or `POINT#N` (N-th hit). Used by tests/integration/test_kill9.py; unset,
+    it costs one environment lookup. Points: `label-move:before-write`, `label-move:after-write`."""
+    want = os.environ.get("REPLAYLAB_TEST_KILL_AT")
+    if not want or not want.startswith(name):
+        return
+    _KILL_HITS[name] = _KILL_HITS.get(name, 0) + 1
+    point, _, nth = want.partition("#")
+    if point == name and _KILL_HITS[name] == (int(nth) if nth.isdigit() else 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_TEMPLATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 
 
 def parse_prompt_id(pid: str) -> tuple[str, str]:
-    """Split `template@version` or `template:label` into its two parts."""
+    """Split `template@version` or `template:label` into its two parts. Both name files in the
+    workspace, so a template is letters, digits, `-`, `_` and single dots (never a path), a
+    version is a number and a label a plain name."""
     for sep in ("@", ":"):
         if sep in pid:
             a, b = pid.split(sep, 1)
             if a and b:
+                if not _TEMPLATE.fullmatch(a) or len(a) > 80:
+                    raise ConfigError(f"Prompt {pid!r}: template {a!r} must be letters, digits, '-', '_' or '.' (not a path)")
+                if sep == "@" and not b.isdigit():
+                    raise ConfigError(f"Prompt {pid!r}: version {b!r} is not a number")
+                if sep == ":" and not _TEMPLATE.fullmatch(b):
+                    raise ConfigError(f"Prompt {pid!r}: label {b!r} must be letters, digits, '-', '_' or '.'")
                 return a, b
     raise ConfigError(f"Prompt {pid!r} is not 'template@version' or 'template:label'")
 
@@ -63,11 +119,38 @@ def parse_prompt_id(pid: str) -> tuple[str, str]:
 class PromptRegistry:
     """Prompt versions and labels stored in the workspace."""
 
-    def __init__(self, ws: Workspace) -> None:
-        self.root = ws.prompts
+    def __init__(self, ws: Workspace | None, *, root: Path | None = None) -> None:
+        self.root = root or (ws or Workspace.default()).prompts
         self._versions: dict[Path, PromptVersion] = {}
-        if not (self.root / "labels.json").exists():
-            self._seed()
+        if not (self.root / LABEL_STATE).exists():
+            with self._locked():
+                if not (self.root / LABEL_STATE).exists():
+                    self._seed()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise label moves across threads and processes (an fcntl lock on a side file)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _THREAD_LOCK, open(self.root / ".labels.lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _state(self) -> LabelState:
+        path = self.root / LABEL_STATE
+        try:
+            return LabelState.model_validate_json(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"Prompt labels {path} are unreadable: {str(exc).splitlines()[0]}") from None
+
+    def _write_state(self, state: LabelState) -> None:
+        """The one atomic write of a label change; `labels.json` is a mirror for readers of the old layout."""
+        kill_point("label-move:before-write")
+        atomic_write_text(self.root / LABEL_STATE, state.model_dump_json(indent=2) + "\n")
+        kill_point("label-move:after-write")
+        atomic_write_json(self.root / "labels.json", state.labels)
 
     def _seed(self) -> None:
         for path in sorted(BUNDLED_PROMPTS.glob("*@*.json")):
@@ -76,14 +159,34 @@ class PromptRegistry:
             if not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)
-        history = BUNDLED_PROMPTS / "label-history.json"
-        if history.exists():
-            atomic_write_text(self.root / "label-history.json", history.read_text())
-        atomic_write_text(self.root / "labels.json", (BUNDLED_PROMPTS / "labels.json").read_text())
+        # migration: a workspace written before label-state.json keeps its own labels and history
+        src = self.root if (self.root / "labels.json").exists() else BUNDLED_PROMPTS
+        try:
+            labels = json.loads((src / "labels.json").read_text())
+            old = src / "label-history.json"
+            moves = json.loads(old.read_text()) if old.exists() else []
+            state = LabelState(labels=labels, history=[LabelMove.model_validate(m) for m in moves])
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"Prompt labels in {src} are unreadable: {str(exc).splitlines()[0]}") from None
+        atomic_write_text(self.root / LABEL_STATE, state.model_dump_json(indent=2) + "\n")
+        atomic_write_json(self.root / "labels.json", state.labels)
+        (self.root / "label-history.json").unlink(missing_ok=True)
+
+    def scratch_copy(self) -> PromptRegistry:
+        """A private copy of this registry (versions, labels, history) for a drill to move labels in:
+        the real labels are never touched, even when the drill is killed. The copy lives under the
+        workspace's `.scratch/` folder and is removed when the registry object is collected."""
+        base = self.root.parent / ".scratch"
+        base.mkdir(parents=True, exist_ok=True)
+        dest = Path(tempfile.mkdtemp(prefix="drill-prompts-", dir=base))
+        with self._locked():
+            shutil.copytree(self.root, dest / "prompts", ignore=shutil.ignore_patterns(".labels.lock", ".*.tmp"))
+        copy = PromptRegistry(None, root=dest / "prompts")
+        weakref.finalize(copy, shutil.rmtree, dest, True)
+        return copy
 
     def labels(self) -> dict[str, dict[str, int]]:
-        data: dict[str, dict[str, int]] = json.loads((self.root / "labels.json").read_text())
-        return data
+        return {t: dict(ls) for t, ls in self._state().labels.items()}
 
     def versions(self, template: str) -> list[PromptVersion]:
         """Every version of `template`, oldest first."""
@@ -148,37 +251,33 @@ class PromptRegistry:
     def move_label(self, *, template: str, label: str, version: int) -> LabelMove:
         """Point `label` at `version`; returns the move (with the previous version) for the journal."""
         self.resolve(f"{template}@{version}")
-        labels = self.labels()
-        previous = labels.get(template, {}).get(label)
-        labels.setdefault(template, {})[label] = version
-        move = LabelMove(
-            template=template,
-            label=label,
-            version=version,
-            previous=previous,
-            at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        )
-        atomic_write_json(self.root / "label-history.json", [m.model_dump() for m in [*self.history(), move]])
-        atomic_write_json(self.root / "labels.json", labels)
+        with self._locked():
+            state = self._state()
+            previous = state.labels.get(template, {}).get(label)
+            state.labels.setdefault(template, {})[label] = version
+            move = LabelMove(
+                template=template,
+                label=label,
+                version=version,
+                previous=previous,
+                at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            )
+            state.history.append(move)
+            self._write_state(state)
         return move
 
     def delete_label(self, *, template: str, label: str) -> int | None:
         """Remove `label` (a killed canary flag); returns the version it pointed at."""
-        labels = self.labels()
-        previous = labels.get(template, {}).pop(label, None)
-        if previous is not None:
-            atomic_write_json(self.root / "labels.json", labels)
+        with self._locked():
+            state = self._state()
+            previous = state.labels.get(template, {}).pop(label, None)
+            if previous is not None:
+                self._write_state(state)
         return previous
 
     def history(self) -> list[LabelMove]:
         """Every label move, oldest first."""
-        path = self.root / "label-history.json"
-        if not path.exists():
-            return []
-        try:
-            return [LabelMove.model_validate(m) for m in json.loads(path.read_text())]
-        except (OSError, ValueError, ValidationError) as exc:
-            raise ConfigError(f"Label history {path} is unreadable: {str(exc).splitlines()[0]}") from None
+        return list(self._state().history)
 
     def label_as_of(self, template: str, label: str, when: date) -> int | None:
         """The version `template:label` pointed at at the end of day `when`."""

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from replaylab.config import RunConfig
 from replaylab.errors import ConfigError
+from replaylab.files import parse_json, read_input_text
 from replaylab.registry import lookup, register
 from replaylab.stack.embedders import get_embedder
 from replaylab.stack.tools import ARGUMENT_EXTRACTORS, ToolContext, ToolSet
@@ -104,15 +105,13 @@ def load_examples(source: str = "bundled") -> tuple[RouterExample, ...]:
 
 @lru_cache(maxsize=8)
 def _load_examples(path: str) -> tuple[RouterExample, ...]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"Cannot read router examples {path}: {exc.strerror or exc}") from None
+    lines = read_input_text(path, what="router examples", max_bytes=64 * 1024 * 1024, error=ConfigError).splitlines()
     rows = []
     for n, line in enumerate(lines, 1):
         if line.strip():
             try:
-                rows.append(RouterExample.model_validate(json.loads(line)))
+                data = parse_json(line, what="", path="the row", error=ValueError)  # limits, then the message below
+                rows.append(RouterExample.model_validate(data))
             except ValueError as exc:
                 raise ConfigError(f"{path}:{n}: not a router example ({str(exc).splitlines()[0]})") from None
     if not rows:

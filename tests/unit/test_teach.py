@@ -17,7 +17,7 @@ from replaylab.stack.pipeline import Stack
 from replaylab.teach import GameSession, Incident, Scoreboard, SessionRecord, open_incident, run_script
 from replaylab.workspace import Workspace
 
-BASE = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})  # type: ignore[arg-type]
+BASE = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})
 
 SCENARIOS = {
     "prompt-conflict": """
@@ -266,7 +266,8 @@ def test_the_fault_is_rolled_back_even_on_error(stack: Stack, scenarios: dict[st
         pytest.raises(RuntimeError),
         open_incident(scenarios["prompt-conflict"], stack=stack, base=BASE, sample=4, max_affected=4, golden=golden) as inc,
     ):
-        assert stack.prompts.labels()["rag-answer"]["production"] == 5  # the fault is live during the session
+        assert inc.injection.after.labels["rag-answer"]["production"] == 5  # the fault is live during the session
+        assert stack.prompts.labels() == before.labels  # in the drill's own copy of the labels, not the workspace's
         assert inc.key.variables == ["prompt"]
         raise RuntimeError("trainee's terminal died")
     assert stack.prompts.labels() == before.labels
