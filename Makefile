@@ -19,7 +19,9 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma calibrate serve doctor \
-        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo record-demo-calls golden-test canary-gate postmortem scoreboard experiments clean
+        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo record-demo-calls golden-test canary-gate postmortem scoreboard experiments clean \
+        proxy staging-drill init golden-run prompts-add import backtest traffic \
+        detect detectors-measure sessions sessions-serve
 
 help: ## list every target with one line each
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -75,7 +77,7 @@ test-slow: $(STAMP) ## run the slow real-LLM tests too
 lint: $(STAMP) ## ruff format check, ruff, mypy
 	$(VENV)/bin/ruff format --check replaylab tests
 	$(VENV)/bin/ruff check replaylab tests
-	$(VENV)/bin/mypy replaylab
+	$(VENV)/bin/mypy replaylab tests
 
 bisect: $(STAMP) ## find the variable that causes a failure: make bisect TRACE=... [GOOD=...] [SEEDS=N]
 	$(RL) bisect $(TRACE) $(if $(GOOD),--good $(GOOD)) $(if $(SEEDS),--seeds $(SEEDS)) $(ARGS)
@@ -85,6 +87,10 @@ replay: $(STAMP) ## replay a trace: make replay TRACE=... ARGS="--set top_k=3"
 
 eval: $(STAMP) ## run the evaluators on a trace: make eval TRACE=...
 	$(RL) eval $(TRACE) $(ARGS)
+
+import: $(STAMP) ## traces from OTel GenAI / OpenInference / Langfuse exports: make import FORMAT=otel FILE=spans.json OUT=traces/
+	@test -n "$(FILE)" || { echo "make import: give FILE=<export> (and FORMAT=otel|openinference|langfuse, OUT=folder)" >&2; exit 2; }
+	$(RL) import $(or $(FORMAT),otel) $(FILE) -o $(or $(OUT),traces) $(ARGS)
 
 counterfactuals: $(STAMP) ## recorded / oracle / no context / answer-first for a trace
 	$(RL) counterfactuals $(TRACE) $(ARGS)
@@ -110,6 +116,12 @@ teach: $(STAMP) ## play a game day: make teach SCENARIO=embedding-drift
 serve: $(STAMP) ## serve a model over an OpenAI-compatible API: make serve ARGS="--model gemma-3-270m"
 	$(RL) serve $(ARGS)
 
+proxy: $(STAMP) ## fault-injecting OpenAI-compatible proxy: make proxy ARGS="--upstream http://127.0.0.1:8000/v1 --scenario scenarios/staging/proxy-faults.yaml"
+	$(RL) proxy $(ARGS)
+
+staging-drill: $(STAMP) ## chaostoolkit experiments (scenarios/staging/) against model server -> proxy -> MiniLM+FAISS app on loopback
+	$(RL) staging-drill $(ARGS)
+
 doctor: $(STAMP) ## versions, build flags, CPU features and a smoke test of MiniLM, FAISS and Gemma (exit 1 if one fails)
 	$(RL) doctor $(ARGS)
 
@@ -131,6 +143,15 @@ prompts: $(STAMP) ## list prompt versions and labels
 golden: $(STAMP) ## add a failing trace to the golden set: make golden TRACE=...
 	$(RL) golden add $(TRACE)
 
+init: $(STAMP) ## write replaylab.yaml for your own stack: make init CORPUS=docs/ [GOLDEN=golden.jsonl] [ARGS="--model openai:gpt-4o-mini --force"]
+	$(RL) init --corpus $(CORPUS) $(if $(GOLDEN),--golden $(GOLDEN)) $(ARGS)
+
+golden-run: $(STAMP) ## run your golden set on the baseline (exit 1 if a case fails): make golden-run [GOLDEN=...] [CONFIG=...] [ARGS="--json run.json"]
+	$(RL) golden run $(if $(GOLDEN),--golden $(GOLDEN)) $(if $(CONFIG),--config $(CONFIG)) $(ARGS)
+
+prompts-add: $(STAMP) ## store a new prompt version: make prompts-add TEMPLATE=answer SYSTEM=system.txt USER=user.txt [LABEL=canary]
+	$(RL) prompts add $(TEMPLATE) --system $(SYSTEM) --user $(USER) $(if $(LABEL),--label $(LABEL)) $(ARGS)
+
 agent-costs: $(STAMP) ## weekly cost of the agent loop with guards off and on: make agent-costs ARGS="--sessions-per-hour 300"
 	$(RL) agent-costs $(ARGS)
 
@@ -146,8 +167,26 @@ record-demo-calls: $(STAMP) ## re-record every call the sandbox commands make on
 golden-test: $(STAMP) ## replay the workspace golden set as pytest tests: make golden-test [CONFIG=...]
 	$(PY) -m pytest --replaylab-golden $(or $(CONFIG),replaylab/data/baseline.yaml) -m replaylab_golden --ignore=tests $(ARGS)
 
+detect: $(STAMP) ## every detector on your traces (exit 1 = one fired): make detect TRACES=dir/ [BASELINE=dir/]
+	$(RL) detect --traces $(TRACES) $(if $(BASELINE),--baseline $(BASELINE)) $(ARGS)
+
+detectors-measure: $(STAMP) ## each detector's TP rate on its faults and FP rate on 21 clean windows: make detectors-measure [ARGS="--traffic affected"]
+	$(RL) detectors measure $(ARGS)
+
+sessions: $(STAMP) ## inspect and revert stored sessions: make sessions ARGS="list" (show ID, snapshot ID LABEL, revert ID --to LABEL, drain PPV --to PPV)
+	$(RL) sessions $(or $(ARGS),list)
+
+sessions-serve: $(STAMP) ## the session service on 127.0.0.1 (SQLite, PPV pinning, drain, memory snapshots): make sessions-serve [PORT=8766]
+	$(RL) sessions serve --port $(or $(PORT),8766) $(ARGS)
+
 canary-gate: $(STAMP) ## gate a candidate config against production (exit 1 = refused): make canary-gate CANDIDATE=cand.yaml
 	$(RL) canary-gate --candidate $(CANDIDATE) $(ARGS)
+
+backtest: $(STAMP) ## replay traces under production and a candidate, paired stats (exit 1 = regression): make backtest TRACES=traffic.jsonl CANDIDATE=cand.yaml [ENGINE=ray]
+	$(RL) backtest --traces $(or $(TRACES),traffic.jsonl) --candidate $(CANDIDATE) --engine $(or $(ENGINE),local) $(ARGS)
+
+traffic: $(STAMP) ## record realistic traffic (golden set, Zipf popularity, paraphrases) for backtests: make traffic N=10000 [OUT=traffic.jsonl]
+	$(RL) traffic --n $(or $(N),1000) --out $(or $(OUT),traffic.jsonl) $(ARGS)
 
 postmortem: $(STAMP) ## draft an AI postmortem from a bisect/drill JSON: make postmortem RUN=bisect.json [OUT=pm.md]
 	$(RL) postmortem $(RUN) $(if $(OUT),-o $(OUT)) $(ARGS)

@@ -42,9 +42,9 @@ def blocked_sockets() -> Iterator[list[Any]]:
         refuse(address)
         raise AssertionError("unreachable")
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    socket.create_connection = create_connection  # type: ignore[assignment]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+    socket.create_connection = create_connection
     try:
         yield attempts
     finally:

@@ -30,7 +30,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[
 
 
 @pytest.fixture
-def tiny_stack(workspace):  # type: ignore[no-untyped-def]
+def tiny_stack(workspace):
     """A stack over a fresh workspace."""
     from replaylab.stack.pipeline import Stack
 
@@ -38,7 +38,7 @@ def tiny_stack(workspace):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tiny_config():  # type: ignore[no-untyped-def]
+def tiny_config():
     """A config over the six-document test corpus with the hashing stand-in embedder (unit tests only)."""
     from replaylab.config import CorpusSpec, IndexSpec, RunConfig
 
@@ -52,7 +52,7 @@ def tiny_config():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tiny_golden():  # type: ignore[no-untyped-def]
+def tiny_golden():
     from replaylab.stack.corpus import load_golden
 
     return load_golden(TINY_GOLDEN)

@@ -31,6 +31,16 @@ def _print_journal(j: DrillJournal) -> None:
     console.print(f"\n[bold]{j.scenario}[/bold] — {j.title}: {mark} in {j.elapsed_s:.1f}s")
     if j.error:
         console.print(f"  {j.error}")
+    if j.power is not None:
+        p = j.power
+        need = "no drop to see" if p.n_required is None else f"{p.n_required} needed"
+        console.print(
+            f"  power: {p.n_used} requests per window, {need} (p0 {p.p0:.0%} -> p1 {p.p1:.0%}, "
+            f"alpha {p.alpha:g}, power {p.power:.0%})",
+            markup=False,
+        )
+    for w in j.warnings:
+        console.print(f"  [yellow]warning[/yellow]: {w}")
     table = Table(show_header=True, title_justify="left")
     for col in ("step", "time", "what happened"):
         table.add_column(col)
@@ -47,6 +57,23 @@ def _print_journal(j: DrillJournal) -> None:
     console.print(exp)
     if j.summary:
         console.print(j.summary, markup=False, soft_wrap=True)
+
+
+def _print_summary(journals: list[DrillJournal], total: float) -> None:
+    summary = Table(title=f"drills: {sum(j.passed for j in journals)}/{len(journals)} passed in {total:.1f}s")
+    for col in ("scenario", "passed", "detected by", "layer", "bisect", "recovered", "time"):
+        summary.add_column(col)
+    for j in journals:
+        summary.add_row(
+            j.scenario,
+            "✓" if j.passed else "[red]✗[/red]",
+            ", ".join(j.detected_by),
+            j.diagnosed_layer or "–",
+            ", ".join(j.bisect_causes) or "–",
+            "✓" if j.recovered else "✗",
+            f"{j.elapsed_s:.1f}s",
+        )
+    console.print(summary)
 
 
 @app.command()
@@ -86,22 +113,8 @@ def drill(
             )
         journals.append(journal)
         _print_journal(journal)
-    total = time.perf_counter() - start
     if len(journals) > 1:
-        summary = Table(title=f"drills: {sum(j.passed for j in journals)}/{len(journals)} passed in {total:.1f}s")
-        for col in ("scenario", "passed", "detected by", "layer", "bisect", "recovered", "time"):
-            summary.add_column(col)
-        for j in journals:
-            summary.add_row(
-                j.scenario,
-                "✓" if j.passed else "[red]✗[/red]",
-                ", ".join(j.detected_by),
-                j.diagnosed_layer or "–",
-                ", ".join(j.bisect_causes) or "–",
-                "✓" if j.recovered else "✗",
-                f"{j.elapsed_s:.1f}s",
-            )
-        console.print(summary)
+        _print_summary(journals, time.perf_counter() - start)
     if json_out:
         payload = [j.model_dump(mode="json") for j in journals]
         atomic_write_text(json_out, json.dumps(payload[0] if len(names) == 1 and not all_ else payload, indent=2))

@@ -21,9 +21,10 @@ good value alone is a fix - pin tools-v1 now, turn the guards on for good.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from typing_extensions import TypedDict
 
 import replaylab.detectors.agents
 import replaylab.faults.routing  # noqa: F401  (registers the agent-loop fault)
@@ -32,7 +33,20 @@ from replaylab.agents.loop import AgentRun, GuardConfig, run_session
 from replaylab.bisection.engine import BisectResult, RunResult, bisect
 from replaylab.config import RunConfig
 from replaylab.detectors import run_detectors
-from replaylab.drills.journal import DrillJournal, Expectation, JournalRecorder, record_rollback, verify_recovery
+from replaylab.drills.journal import DrillJournal, Expectation, Progress
+from replaylab.drills.runner import Drill, DrillOptions, Window, execute, standard_expectations
+from replaylab.drills.steps import (
+    BisectDetail,
+    CheckDetail,
+    DetectDetail,
+    DiagnoseDetail,
+    InjectDetail,
+    RollbackDetail,
+    SteadyStateDetail,
+    TrafficDetail,
+    VerifyDetail,
+)
+from replaylab.registry import register
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.deployment import Deployment
@@ -42,19 +56,43 @@ from replaylab.trace import Trace
 SESSION_TOKEN_LIMIT = 50_000
 """A session that spends more tokens than this has not ended within its bound (bisect's predicate)."""
 
-Progress = Callable[[str], None]
+GUARDS_CHECK = "guards on: every session halts within the bound"
+
+
+class GuardsSummary(TypedDict, total=False):
+    """The fault's sessions rerun with the playbook's guards."""
+
+    guards: str
+    """The guards' label."""
+    sessions: int
+    """Sessions rerun."""
+    max_steps: int
+    """Most steps one session took."""
+    max_cost_usd: float
+    """Most one session cost."""
+    max_tokens: int
+    """Most tokens one session spent."""
+    trips: dict[str, int]
+    """Sessions halted, by guard."""
+    within_bound: bool
+    """Every session halted within the guards' step and cost bounds (none ran to the horizon)."""
 
 
 class AgentLoopReport(DrillJournal):
     """What the agent-loop drill did and saw: a drill journal plus the guard and cost figures."""
 
     diagnosis_evidence: list[str] = []
-    guards_on: dict[str, Any] = {}
+    """The Layer 3 evidence over the failing sessions, in words."""
+    guards_on: GuardsSummary = {}
     """The fault's sessions rerun with the playbook's guards: max steps, max cost, trips by guard, bound kept."""
     weekly_cost_healthy_usd: float | None = None
+    """The week's bill at the documented traffic, rolled back."""
     weekly_cost_off_usd: float | None = None
+    """The week's bill under the fault with no guards (a lower bound: loops are cut at the horizon)."""
     weekly_cost_on_usd: float | None = None
+    """The week's bill under the fault with the playbook's guards."""
     cost_comparison: str = ""
+    """The projected bill against the playbook's figure, in words."""
     checks: dict[str, bool] = {}
     """Every expectation by key (`detector:<name>` for the detectors)."""
 
@@ -87,6 +125,151 @@ class AgentLoopReport(DrillJournal):
         return DrillJournal.model_validate(data)
 
 
+def check_key(name: str) -> str:
+    """An expectation's key in `AgentLoopReport.checks`."""
+    if name.startswith("detector ") and name.endswith(" fires"):
+        return "detector:" + name.removeprefix("detector ").removesuffix(" fires")
+    return name.split(" (")[0].replace(":", "").replace(" ", "_")
+
+
+def run_agent_loop_drill(
+    scenario: Scenario, stack: Stack, *, base: RunConfig | None = None, progress: Progress | None = None
+) -> AgentLoopReport:
+    """Run the agent-loop drill and return its report (never raises for a deviation)."""
+    drill = AgentLoopDrill(scenario, stack=stack, base=base or RunConfig(), options=DrillOptions(progress=progress))
+    execute(drill)
+    return drill.journal
+
+
+@register("drill")
+class AgentLoopDrill(Drill):
+    """The drill's pieces over agent sessions instead of golden questions."""
+
+    kind = "agent-loop"
+    pieces = frozenset({"steady_state", "inject", "traffic", "detect", "diagnose", "bisect", "check", "rollback", "verify"})
+    journal_type = AgentLoopReport
+    journal: AgentLoopReport
+
+    def __init__(self, scenario: Scenario, *, stack: Stack, base: RunConfig, options: DrillOptions | None = None) -> None:
+        super().__init__(scenario, stack=stack, base=base, options=options)
+        self.fault = scenario.fault()
+        self.before = Deployment.capture(stack, scenario.steady_state_config(base))
+        self.deployed = GuardConfig.playbook() if getattr(self.fault, "guards_deployed", False) else GuardConfig.off()
+        self.horizon = int(getattr(self.fault, "horizon", 200))
+        self.sessions = session_questions(int(getattr(self.fault, "sessions", 12)))
+        self.docs = {d.doc_id: f"{d.title}: {d.text}" for d in stack.documents(self.before.config.corpus)}
+        self.injection: Any = None
+        self.runs: dict[Window, list[AgentRun]] = {}
+        self.traces: dict[Window, list[Trace]] = {}
+        self.failing: list[tuple[AgentRun, Trace]] = []
+
+    def method_name(self) -> str:
+        return f"method: inject {self.fault.kind}"
+
+    def run_all(self, cfg: RunConfig, guards: GuardConfig, tag: str) -> tuple[list[AgentRun], list[Trace]]:
+        """Every session of the window through `cfg` with `guards`, and its traces."""
+        runs = [
+            run_session(q, tools=cfg.tools or "tools-v1", guards=guards, horizon=self.horizon, documents=self.docs)
+            for _, q in self.sessions
+        ]
+        traces = [
+            r.to_trace(cfg, created_at=self.stack.clock(), session_id=f"{tag}-{i:03d}", tags={"kind": k, "window": tag})
+            for i, (r, (k, _)) in enumerate(zip(runs, self.sessions, strict=True))
+        ]
+        return runs, traces
+
+    def steady_state(self) -> SteadyStateDetail:
+        runs, _ = self.run_all(self.before.config, self.deployed, "before")
+        return SteadyStateDetail(pass_rate=_rate(runs), requests=len(runs), guards=self.deployed.label())
+
+    def inject(self) -> InjectDetail:
+        self.injection = self.fault.inject(self.before, stack=self.stack, golden=load_golden())
+        return InjectDetail(fault=self.fault.kind, notes=list(self.injection.notes))
+
+    def traffic(self, window: Window) -> TrafficDetail:
+        cfg = (self.injection.before if window == "baseline" else self.injection.after).config
+        runs, traces = self.run_all(cfg, self.deployed, window)
+        self.runs[window], self.traces[window] = runs, traces
+        detail = TrafficDetail(window=window, requests=len(runs), pass_rate=_rate(runs))
+        if window == "fault":
+            relying = [i for i, r in enumerate(self.runs["baseline"]) if any(c.tool == "ask_agent" for c in r.tool_calls)]
+            detail.affected_failure_rate = sum(not runs[i].resolved for i in relying) / len(relying) if relying else 0.0
+            detail.max_session_tokens = max(r.tokens for r in runs)
+            detail.halted_by = sorted({r.halted_by or "answered" for r in runs})
+            self.failing = [(r, t) for r, t in zip(runs, traces, strict=True) if not r.resolved]
+            self.journal.failing_trace_ids = [t.trace_id for _, t in self.failing]
+        return detail
+
+    def detect(self) -> DetectDetail:
+        detections, fired = run_detectors(self.traces["fault"], self.traces["baseline"], stack=self.stack)
+        self.journal.detections += detections
+        return DetectDetail(detectors=len(detections), fired=fired)
+
+    def diagnose(self) -> DiagnoseDetail:
+        layer, evidence = diagnose_sessions([t for _, t in self.failing])
+        self.journal.diagnosis_evidence = evidence
+        return DiagnoseDetail(layer=layer, evidence=evidence)
+
+    def bisect(self) -> BisectDetail:
+        if not self.failing:
+            return BisectDetail(skipped="no failing session to bisect")
+        question = self.failing[0][0].question
+        result = bisect_session(
+            question,
+            good_tools=self.injection.before.config.tools or "tools-v1",
+            bad_tools=self.injection.after.config.tools or "tools-v2",
+            deployed=self.deployed,
+            horizon=self.horizon,
+            documents=self.docs,
+        )
+        self.journal.bisect = result.model_dump(mode="json", exclude={"steps"})
+        return BisectDetail(
+            question=question, causes=result.implicated(), replays=result.replays, stopped_because=result.stopped_because
+        )
+
+    def checks(self) -> Sequence[tuple[str, Callable[[], CheckDetail]]]:
+        return [("guards on", self._guards_on), ("cost projection", self._costs)]
+
+    def _guards_on(self) -> CheckDetail:
+        summary = self.journal.guards_on = guards_check(self.injection.after.config, self.sessions, self.horizon, self.docs)
+        values = {k: v for k, v in summary.items() if isinstance(v, str | int | float | bool)}
+        return CheckDetail(passed=summary.get("within_bound"), values=values, note=f"trips {summary.get('trips', {})}")
+
+    def _costs(self) -> CheckDetail:
+        j, docs = self.journal, self.docs
+        healthy = project_week(tools=self.injection.before.config.tools or "tools-v1", guards=self.deployed, documents=docs)
+        off = project_week(tools=self.injection.after.config.tools or "tools-v2", guards=GuardConfig.off(), documents=docs)
+        on = project_week(tools=self.injection.after.config.tools or "tools-v2", guards=GuardConfig.playbook(), documents=docs)
+        j.weekly_cost_healthy_usd, j.weekly_cost_off_usd = healthy.weekly_cost_usd, off.weekly_cost_usd
+        j.weekly_cost_on_usd = on.weekly_cost_usd
+        j.cost_comparison = compare_with_seed(healthy, off)
+        return CheckDetail(
+            values={
+                "healthy_usd": healthy.weekly_cost_usd,
+                "guards_off_usd": off.weekly_cost_usd,
+                "guards_on_usd": on.weekly_cost_usd,
+            },
+            note=j.cost_comparison,
+        )
+
+    def rollback(self) -> RollbackDetail:
+        restored = self.fault.rollback(self.injection, stack=self.stack)
+        return RollbackDetail(steps=list(self.injection.rollback_steps), restored_equals_before=restored == self.injection.before)
+
+    def verify(self) -> VerifyDetail:
+        rate = _rate(self.run_all(self.before.config, self.deployed, "after")[0])
+        same = Deployment.capture(self.stack, self.before.config) == self.before
+        return VerifyDetail(pass_rate=rate, recovered=rate >= self.scenario.steady_state.min_pass_rate and same)
+
+    def expectations(self) -> list[Expectation]:
+        within = bool(self.journal.guards_on.get("within_bound"))
+        guards = Expectation(name=GUARDS_CHECK, expected=True, actual=within, met=within)
+        return standard_expectations(self.journal, self.scenario, extra=[guards])
+
+    def finish(self) -> None:
+        self.journal.checks = {check_key(e.name): e.met for e in self.journal.expectations}
+
+
 def _usd(value: float | None) -> str:
     return "-" if value is None else f"${value:,.2f}"
 
@@ -103,109 +286,6 @@ def session_questions(n: int, mix: Mapping[str, float] | None = None) -> list[tu
     for i in range(max(counts.values(), default=0)):
         out += [(k, SESSION_KINDS[k](i)) for k in sorted(counts) if i < counts[k]]
     return out
-
-
-def run_agent_loop_drill(
-    scenario: Scenario, stack: Stack, *, base: RunConfig | None = None, progress: Progress | None = None
-) -> AgentLoopReport:
-    """Run the agent-loop drill and return its report (never raises for a deviation)."""
-    started = time.perf_counter()
-    report = AgentLoopReport(scenario=scenario.name, title=scenario.title)
-    jr = JournalRecorder(report, progress)
-    fault = scenario.fault()
-    before = Deployment.capture(stack, scenario.steady_state_config(base or RunConfig()))
-    deployed = GuardConfig.playbook() if getattr(fault, "guards_deployed", False) else GuardConfig.off()
-    horizon = int(getattr(fault, "horizon", 200))
-    sessions = session_questions(int(getattr(fault, "sessions", 12)))
-    docs = {d.doc_id: f"{d.title}: {d.text}" for d in stack.documents(before.config.corpus)}
-
-    def run_all(cfg: RunConfig, guards: GuardConfig, tag: str) -> tuple[list[AgentRun], list[Trace]]:
-        runs = [
-            run_session(q, tools=cfg.tools or "tools-v1", guards=guards, horizon=horizon, documents=docs) for _, q in sessions
-        ]
-        traces = [
-            r.to_trace(cfg, created_at=stack.clock(), session_id=f"{tag}-{i:03d}", tags={"kind": k, "window": tag})
-            for i, (r, (k, _)) in enumerate(zip(runs, sessions, strict=True))
-        ]
-        return runs, traces
-
-    injection = None
-    try:
-        with jr.step("steady state before") as d:
-            runs0, _ = run_all(before.config, deployed, "before")
-            report.steady_state_before = d["pass_rate"] = _rate(runs0)
-            d["sessions"], d["guards"] = len(runs0), deployed.label()
-        if report.steady_state_before < scenario.steady_state.min_pass_rate:
-            report.status = "aborted"
-            report.error = (
-                f"steady state does not hold before the fault: {report.steady_state_before:.0%} of sessions "
-                f"answered < {scenario.steady_state.min_pass_rate:.0%}; not injected"
-            )
-            return _close(report, scenario, started)
-        with jr.step("method: inject " + fault.kind) as d:
-            injection = fault.inject(before, stack=stack, golden=load_golden())
-            d["notes"] = injection.notes
-        with jr.step("baseline window") as d:
-            base_runs, base_traces = run_all(injection.before.config, deployed, "baseline")
-            d["pass_rate"] = _rate(base_runs)
-        with jr.step("traffic under the fault") as d:
-            runs, window = run_all(injection.after.config, deployed, "fault")
-            report.pass_rate_under_fault = d["pass_rate"] = _rate(runs)
-            relying = [i for i, r in enumerate(base_runs) if any(c.tool == "ask_agent" for c in r.tool_calls)]
-            report.affected_failure_rate = d["affected_failure_rate"] = (
-                sum(not runs[i].resolved for i in relying) / len(relying) if relying else 0.0
-            )
-            d["max_session_tokens"] = max(r.tokens for r in runs)
-            d["halted_by"] = sorted({r.halted_by or "answered" for r in runs})
-        failing = [(r, t) for r, t in zip(runs, window, strict=True) if not r.resolved]
-        report.failing_trace_ids = [t.trace_id for _, t in failing]
-        with jr.step("detect") as d:
-            detections, fired = run_detectors(window, base_traces, stack=stack)
-            report.detections += detections
-            report.detected_by += fired
-            d["fired"] = report.detected_by
-        with jr.step("diagnose") as d:
-            report.diagnosed_layer, report.diagnosis_evidence = diagnose_sessions([t for _, t in failing])
-            d["layer"], d["evidence"] = report.diagnosed_layer, report.diagnosis_evidence
-        with jr.step("bisect") as d:
-            if not failing:
-                d["skipped"] = "no failing session to bisect"
-            else:
-                question = failing[0][0].question
-                result = bisect_session(
-                    question,
-                    good_tools=injection.before.config.tools or "tools-v1",
-                    bad_tools=injection.after.config.tools or "tools-v2",
-                    deployed=deployed,
-                    horizon=horizon,
-                    documents=docs,
-                )
-                report.bisect = result.model_dump(mode="json", exclude={"steps"})
-                report.bisect_causes = result.implicated()
-                d["question"], d["causes"], d["replays"] = question, report.bisect_causes, result.replays
-                d["stopped_because"] = result.stopped_because
-        with jr.step("guards on") as d:
-            report.guards_on = d["summary"] = guards_check(injection.after.config, sessions, horizon, docs)
-        with jr.step("cost projection") as d:
-            healthy = project_week(tools=injection.before.config.tools or "tools-v1", guards=deployed, documents=docs)
-            off = project_week(tools=injection.after.config.tools or "tools-v2", guards=GuardConfig.off(), documents=docs)
-            on = project_week(tools=injection.after.config.tools or "tools-v2", guards=GuardConfig.playbook(), documents=docs)
-            report.weekly_cost_healthy_usd, report.weekly_cost_off_usd = healthy.weekly_cost_usd, off.weekly_cost_usd
-            report.weekly_cost_on_usd = on.weekly_cost_usd
-            report.cost_comparison = d["comparison"] = compare_with_seed(healthy, off)
-            d["per_hour_off"] = off.hour.model_dump(mode="json", exclude={"kinds"})
-            d["per_hour_on"] = on.hour.model_dump(mode="json", exclude={"kinds"})
-    except Exception as exc:  # the report is always written
-        report.status = "failed"
-        report.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        if injection is not None:
-            record_rollback(jr, report, fault, injection, stack=stack)
-    if injection is not None and report.status != "failed":
-        verify_recovery(
-            jr, report, scenario, stack=stack, before=before, rerun=lambda: _rate(run_all(before.config, deployed, "after")[0])
-        )
-    return _close(report, scenario, started)
 
 
 def _rate(runs: list[AgentRun]) -> float:
@@ -265,9 +345,7 @@ def bisect_session(
     return bisect(good=good, bad=bad, outcome=outcome, layers={"tools": "routing", "guards": "routing"})
 
 
-def guards_check(
-    config: RunConfig, sessions: list[tuple[str, str]], horizon: int, documents: Mapping[str, str]
-) -> dict[str, Any]:
+def guards_check(config: RunConfig, sessions: list[tuple[str, str]], horizon: int, documents: Mapping[str, str]) -> GuardsSummary:
     """Rerun the fault's sessions with the playbook's guards: do they all halt within the bound?"""
     guards = GuardConfig.playbook()
     runs = [
@@ -289,69 +367,3 @@ def guards_check(
         "trips": trips,
         "within_bound": within,
     }
-
-
-def _close(report: AgentLoopReport, scenario: Scenario, started: float) -> AgentLoopReport:
-    exp = scenario.expect
-    checks: list[tuple[str, str, Any, Any, bool]] = []  # key, name, expected, actual, met
-    if report.status != "aborted":
-        rate = report.affected_failure_rate or 0.0
-        checks.append(
-            (
-                "fault_is_real",
-                "fault is real (affected failure rate)",
-                f">= {exp.min_failure_rate:.0%}",
-                report.affected_failure_rate,
-                rate >= exp.min_failure_rate,
-            )
-        )
-        for det in exp.detectors:
-            fired = det in report.detected_by
-            checks.append((f"detector:{det}", f"detector {det} fires", True, fired, fired))
-        if exp.layer:
-            checks.append(
-                (
-                    "diagnosis_names_the_layer",
-                    "diagnosis names the layer",
-                    exp.layer,
-                    report.diagnosed_layer,
-                    report.diagnosed_layer == exp.layer,
-                )
-            )
-        if exp.bisect:
-            checks.append(
-                (
-                    "bisect_names_the_cause",
-                    "bisect names the cause",
-                    sorted(exp.bisect),
-                    report.bisect_causes,
-                    sorted(exp.bisect) == report.bisect_causes,
-                )
-            )
-        within = bool(report.guards_on.get("within_bound"))
-        checks.append(
-            (
-                "guards_on_every_session_halts_within_the_bound",
-                "guards on: every session halts within the bound",
-                True,
-                within,
-                within,
-            )
-        )
-        checks.append(
-            (
-                "steady_state_restored_after_rollback",
-                "steady state restored after rollback",
-                True,
-                report.recovered,
-                report.recovered,
-            )
-        )
-    else:
-        checks.append(("steady_state_holds_before_the_fault", "steady state holds before the fault", True, False, False))
-    report.checks = {key: met for key, _, _, _, met in checks}
-    report.expectations = [Expectation(name=name, expected=e, actual=a, met=met) for _, name, e, a, met in checks]
-    report.deviated = report.status != "completed" or not all(met for *_, met in checks)
-    report.passed = not report.deviated
-    report.elapsed_s = round(time.perf_counter() - started, 3)
-    return report

@@ -24,8 +24,7 @@ from pydantic import BaseModel, Field
 from replaylab.config import RunConfig
 from replaylab.errors import ScenarioError
 from replaylab.scenario import Scenario
-from replaylab.stack.corpus import GoldenItem, load_golden
-from replaylab.stack.deployment import Deployment
+from replaylab.stack.corpus import GoldenItem
 from replaylab.stack.pipeline import Stack
 
 Step = Callable[[str], None]
@@ -33,25 +32,37 @@ Step = Callable[[str], None]
 
 
 class CalibrationRow(BaseModel):
+    """One question tried under the steady state."""
+
     qid: str
+    """The golden question."""
     topic: str
+    """Its topic."""
     passed: bool
+    """It passes the evaluators' gate."""
     output: str
+    """The model's answer."""
 
 
 class Calibration(BaseModel):
     """The questions tried under the steady state, and the ones picked."""
 
     scenario: str
+    """The scenario's name."""
     model: str
+    """The model the steady state serves."""
     per_topic: int
+    """Passing questions wanted per topic."""
     candidates: int
     """Golden questions eligible (the fault's predicted-at-risk set unless `at_risk_only` is off)."""
     picked: list[str] = Field(default_factory=list)
+    """The qids kept, sorted: the scenario's `traffic.qids`."""
     rows: list[CalibrationRow] = Field(default_factory=list)
+    """Every question tried, in order."""
     short_topics: list[str] = Field(default_factory=list)
     """Topics with fewer than `per_topic` passing questions among the candidates."""
     seconds: float = 0.0
+    """Wall time of the calibration."""
 
 
 def candidate_order(items: list[GoldenItem]) -> list[GoldenItem]:
@@ -67,18 +78,19 @@ def calibrate(
     scenario: Scenario, *, stack: Stack, base: RunConfig, per_topic: int = 2, at_risk_only: bool = True, step: Step | None = None
 ) -> Calibration:
     """Pick up to `per_topic` golden questions per topic that pass under the scenario's steady state."""
-    from replaylab.evals.golden_traffic import passes, run_traffic
+    from replaylab.drills.fault import FaultDrill
+    from replaylab.evals.golden_traffic import passes
 
     if scenario.runner != "fault":
         raise ScenarioError(f"Scenario {scenario.name} is a {scenario.runner} simulation: it has no traffic to calibrate")
     if per_topic < 1:
         raise ScenarioError(f"per_topic must be at least 1, got {per_topic}")
     started = time.perf_counter()
-    fault = scenario.fault()
-    before = Deployment.capture(stack, scenario.steady_state_config(base))
-    golden = [g for g in load_golden() if not scenario.traffic.topics or g.topic in scenario.traffic.topics]
+    drill = FaultDrill(scenario, stack=stack, base=base)  # the drill's own steady state and traffic
+    before = drill.before
+    golden = [g for g in drill.golden if not scenario.traffic.topics or g.topic in scenario.traffic.topics]
     if at_risk_only:
-        at_risk = set(fault.apply(before, stack=stack, golden=golden).affected_qids)
+        at_risk = set(drill.fault.apply(before, stack=stack, golden=golden).affected_qids)
         golden = [g for g in golden if g.qid in at_risk]
         if not golden:
             raise ScenarioError(
@@ -92,7 +104,7 @@ def calibrate(
             continue
         if step is not None:
             step(item.qid)
-        trace = run_traffic(stack, before, [item])[0]
+        trace = drill.serve(before, [item])[0]
         ok = passes(trace)
         cal.rows.append(
             CalibrationRow(qid=item.qid, topic=item.topic, passed=ok, output=trace.generation.output if trace.generation else "")

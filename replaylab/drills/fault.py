@@ -1,19 +1,36 @@
-"""Drills: steady state -> inject -> run traffic -> detect -> diagnose -> bisect -> roll back
--> verify, in Chaos Toolkit's vocabulary. The journal is always written; rollbacks always run;
-`deviated` is true when any expectation is not met (the CLI exits 1).
+"""The fault drill: steady state -> inject a registered fault -> a window of golden traffic before
+and under it -> detect -> diagnose -> bisect -> roll back -> verify, in Chaos Toolkit's vocabulary.
+
+    journal = run_drill(load_scenario("embedding-drift"), stack=stack, base=config)
+
+`run_drill` runs any scenario through the one runner (`replaylab.drills.runner`); `FaultDrill`
+is the fault kind's pieces, also used by the game day (`teach.incident`) and calibration.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from replaylab.config import RunConfig
-from replaylab.registry import items
+from replaylab.detectors import run_detectors
+from replaylab.drills.journal import DrillJournal, Progress
+from replaylab.drills.power import expected_under_fault, power_check
+from replaylab.drills.runner import Drill, DrillOptions, Window, run
+from replaylab.drills.steps import (
+    BisectDetail,
+    DetectDetail,
+    DiagnoseDetail,
+    InjectDetail,
+    RollbackDetail,
+    SteadyStateDetail,
+    TrafficDetail,
+    VerifyDetail,
+)
+from replaylab.registry import register
 from replaylab.scenario import Scenario
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.deployment import Deployment
@@ -21,8 +38,9 @@ from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace, save_trace
 
 if TYPE_CHECKING:
-    pass
-from replaylab.drills.journal import DrillJournal, Expectation, JournalRecorder, Progress, record_rollback, verify_recovery
+    from replaylab.faults.base import Injection
+
+__all__ = ["DrillJournal", "FaultDrill", "run_drill", "select_traffic"]
 
 
 def select_traffic(scenario: Scenario, golden: Sequence[GoldenItem]) -> list[GoldenItem]:
@@ -44,92 +62,151 @@ def run_drill(
     diagnose_traces: int = 5,
     traces_dir: Path | None = None,
 ) -> DrillJournal:
-    """Run one drill and return its journal (never raises for a deviation)."""
-    if scenario.runner != "fault":
-        return _run_simulation(scenario, stack=stack, base=base, progress=progress)
-    from replaylab.bisection.trace_bisector import TraceBisector
-    from replaylab.evals.golden_traffic import pass_rate, passes, run_traffic
+    """Run one drill of any kind (the scenario's `runner`) and return its journal (never raises for a deviation)."""
+    options = DrillOptions(diagnose_traces=diagnose_traces, traces_dir=traces_dir, progress=progress)
+    return run(scenario, stack=stack, base=base, options=options)
 
-    started = time.perf_counter()
-    journal = DrillJournal(scenario=scenario.name, title=scenario.title)
-    jr = JournalRecorder(journal, progress)
-    golden = load_golden()
-    by_id = {g.qid: g for g in golden}
-    fault = scenario.fault()
-    before = Deployment.capture(stack, scenario.steady_state_config(base))
-    sample = select_traffic(scenario, golden)
-    injection = None
-    try:
-        with jr.step("steady state before") as d:
-            traces = run_traffic(stack, before, sample)
-            journal.steady_state_before = d["pass_rate"] = pass_rate(traces)
-            d["requests"] = len(traces)
-        if journal.steady_state_before < scenario.steady_state.min_pass_rate:
-            journal.status = "aborted"
-            journal.error = (
-                f"steady state does not hold before the fault: pass rate "
-                f"{journal.steady_state_before:.0%} < {scenario.steady_state.min_pass_rate:.0%}; not injected"
-            )
-            return _close(journal, scenario, started)
-        with jr.step("method: inject " + scenario.method["kind"]) as d:
-            injection = fault.inject(before, stack=stack, golden=golden)
-            d["notes"] = injection.notes
-            d["affected"] = len(injection.affected_qids)
-        affected = [by_id[q] for q in injection.affected_qids if q in by_id]
-        window_items = sample + [g for g in affected if g not in sample] if scenario.traffic.include_affected else sample
-        with jr.step("baseline window") as d:
-            baseline_traces = run_traffic(stack, injection.before, window_items)
-            d["pass_rate"] = pass_rate(baseline_traces)
-        with jr.step("traffic under the fault") as d:
-            window = run_traffic(stack, injection.after, window_items)
-            journal.pass_rate_under_fault = d["pass_rate"] = pass_rate(window)
-            hit = [t for t in window if t.golden and t.golden.qid in set(injection.affected_qids)]
-            journal.affected_failure_rate = d["affected_failure_rate"] = 1 - pass_rate(hit) if hit else 0.0
-        failing = [t for t in window if not passes(t)]
-        journal.failing_trace_ids = [t.trace_id for t in failing]
-        if traces_dir is not None:
-            for t in failing:
-                save_trace(t, traces_dir / f"{t.trace_id}.json")
-            journal.traces_dir = str(traces_dir)
-        with jr.step("detect") as d:
-            for name, cls in items("detector"):
-                det = cls().detect(window, baseline_traces, stack=stack)
-                journal.detections.append(det.model_dump(mode="json"))
-                if det.fired:
-                    journal.detected_by.append(name)
-            d["fired"] = journal.detected_by
-        with jr.step("diagnose") as d:
-            journal.diagnosed_layer, journal.diagnosis_votes = _diagnose(
-                stack, failing, window, diagnose_traces, good=injection.before.config
-            )
-            d["layer"] = journal.diagnosed_layer
-            d["votes"] = journal.diagnosis_votes
-        with jr.step("bisect") as d:
-            passed_before = {t.golden.qid for t in baseline_traces if t.golden and t.golden.qid and passes(t)}
-            target = _bisect_target(failing, injection.affected_qids, passed_before)
-            if target is None:
-                d["skipped"] = "no failing trace to bisect"
-            else:
-                stochastic = target.config.sampling.temperature > 0 or injection.before.config.sampling.temperature > 0
-                result = TraceBisector(stack, target).run(
-                    good=injection.before.config, seeds=list(range(5 if stochastic else 1)), seeded=stochastic
-                )
-                journal.bisect = result.model_dump(mode="json", exclude={"steps"})
-                journal.bisect_causes = result.implicated()
-                d["trace"] = target.trace_id
-                d["causes"] = journal.bisect_causes
-                d["replays"] = result.replays
-    except Exception as exc:  # the journal is always written
-        journal.status = "failed"
-        journal.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        if injection is not None:
-            record_rollback(jr, journal, fault, injection, stack=stack)
-    if injection is not None and journal.status != "failed":
-        verify_recovery(
-            jr, journal, scenario, stack=stack, before=before, rerun=lambda: pass_rate(run_traffic(stack, before, sample))
+
+_TAGS: dict[Window, dict[str, str]] = {"baseline": {"window": "before"}, "fault": {"window": "incident"}}
+
+
+@register("drill")
+class FaultDrill(Drill):
+    """The pieces of a drill around a registered fault, over golden traffic."""
+
+    kind = "fault"
+    pieces = frozenset({"steady_state", "inject", "traffic", "detect", "diagnose", "bisect", "rollback", "verify"})
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        stack: Stack,
+        base: RunConfig,
+        options: DrillOptions | None = None,
+        golden: list[GoldenItem] | None = None,
+    ) -> None:
+        super().__init__(scenario, stack=stack, base=base, options=options)
+        self.golden = golden if golden is not None else load_golden()
+        self.fault = scenario.fault()
+        self.before = Deployment.capture(stack, scenario.steady_state_config(base))
+        self.sample = select_traffic(scenario, self.golden)
+        self.injection: Injection | None = None
+        self.items: list[GoldenItem] = list(self.sample)
+        self.windows: dict[Window, list[Trace]] = {}
+        self.failing: list[Trace] = []
+
+    def serve(self, deployment: Deployment, items: Sequence[GoldenItem], window: Window | None = None) -> list[Trace]:
+        """Golden questions through `deployment` (the one way every piece sends traffic)."""
+        from replaylab.evals.golden_traffic import run_traffic
+
+        return run_traffic(self.stack, deployment, items, tags=_TAGS[window] if window else None)
+
+    @property
+    def live(self) -> Injection:
+        assert self.injection is not None, "the fault is not injected"
+        return self.injection
+
+    def steady_state(self) -> SteadyStateDetail:
+        from replaylab.evals.golden_traffic import pass_rate
+
+        traces = self.serve(self.before, self.sample)
+        return SteadyStateDetail(pass_rate=pass_rate(traces), requests=len(traces))
+
+    def inject(self) -> InjectDetail:
+        self.injection = self.fault.inject(self.before, stack=self.stack, golden=self.golden)
+        by_id = {g.qid: g for g in self.golden}
+        affected = [by_id[q] for q in self.injection.affected_qids if q in by_id]
+        if not self.scenario.traffic.include_affected:
+            affected = []
+        elif self.options.max_affected is not None:
+            affected = random.Random(self.options.seed).sample(affected, min(self.options.max_affected, len(affected)))
+        self.items = self.sample + [g for g in affected if g not in self.sample]
+        return InjectDetail(fault=self.fault.kind, notes=list(self.injection.notes), affected=len(self.injection.affected_qids))
+
+    def traffic(self, window: Window) -> TrafficDetail:
+        from replaylab.evals.golden_traffic import pass_rate, passes
+
+        if window == "baseline":
+            self._size()
+        deployment = self.live.before if window == "baseline" else self.live.after
+        traces = self.windows[window] = self.serve(deployment, self.items, window)
+        detail = TrafficDetail(window=window, requests=len(traces), pass_rate=pass_rate(traces))
+        if window == "fault":
+            at_risk = set(self.live.affected_qids)
+            hit = [t for t in traces if t.golden and t.golden.qid in at_risk]
+            detail.affected_failure_rate = 1 - pass_rate(hit) if hit else 0.0
+            self.failing = [t for t in traces if not passes(t)]
+            self._save_failing()
+        return detail
+
+    def _size(self) -> None:
+        """The power calculation for the window about to be sent (journalled, warned when short)."""
+        sizing, j = self.scenario.traffic.sizing, self.journal
+        p0 = sizing.steady_pass_rate if sizing.steady_pass_rate is not None else j.steady_state_before
+        if p0 is None:
+            return
+        at_risk = set(self.live.affected_qids)
+        share = sum(g.qid in at_risk for g in self.items) / len(self.items) if self.items else 0.0
+        if sizing.expected_pass_rate is not None:
+            p1, basis = sizing.expected_pass_rate, "p1 from the scenario (traffic.sizing.expected_pass_rate)"
+        else:
+            p1 = expected_under_fault(p0=p0, at_risk_share=share, failure_rate=self.scenario.expect.min_failure_rate)
+            basis = f"p1 = p0 x (1 - {share:.0%} at risk x {self.scenario.expect.min_failure_rate:.0%} failing)"
+        source = "scenario" if sizing.steady_pass_rate is not None else "measured steady state"
+        j.power = power_check(
+            p0=p0, p1=p1, n_used=len(self.items), alpha=sizing.alpha, power=sizing.power, basis=f"p0 from the {source}; {basis}"
         )
-    return _close(journal, scenario, started)
+        if (warning := j.power.warning()) is not None:
+            j.warnings.append(warning)
+
+    def _save_failing(self) -> None:
+        j, folder = self.journal, self.options.traces_dir
+        j.failing_trace_ids = [t.trace_id for t in self.failing]
+        if folder is not None:
+            for t in self.failing:
+                save_trace(t, folder / f"{t.trace_id}.json")
+            j.traces_dir = str(folder)
+
+    def detect(self) -> DetectDetail:
+        detections, fired = run_detectors(self.windows["fault"], self.windows["baseline"], stack=self.stack)
+        self.journal.detections = detections
+        return DetectDetail(detectors=len(detections), fired=fired)
+
+    def diagnose(self) -> DiagnoseDetail:
+        layer, votes = _diagnose(
+            self.stack, self.failing, self.windows["fault"], self.options.diagnose_traces, good=self.live.before.config
+        )
+        return DiagnoseDetail(layer=layer, votes=votes)
+
+    def bisect(self) -> BisectDetail:
+        from replaylab.bisection.trace_bisector import TraceBisector
+        from replaylab.evals.golden_traffic import passes
+
+        passed_before = {t.golden.qid for t in self.windows["baseline"] if t.golden and t.golden.qid and passes(t)}
+        target = _bisect_target(self.failing, self.live.affected_qids, passed_before)
+        if target is None:
+            return BisectDetail(skipped="no failing trace to bisect")
+        good = self.live.before.config
+        stochastic = target.config.sampling.temperature > 0 or good.sampling.temperature > 0
+        result = TraceBisector(self.stack, target).run(good=good, seeds=list(range(5 if stochastic else 1)), seeded=stochastic)
+        self.journal.bisect = result.model_dump(mode="json", exclude={"steps"})
+        return BisectDetail(
+            trace=target.trace_id, causes=result.implicated(), replays=result.replays, stopped_because=result.stopped_because
+        )
+
+    def rollback(self) -> RollbackDetail:
+        restored = self.fault.rollback(self.live, stack=self.stack)
+        return RollbackDetail(steps=list(self.live.rollback_steps), restored_equals_before=restored == self.live.before)
+
+    def verify(self) -> VerifyDetail:
+        from replaylab.evals.golden_traffic import pass_rate
+
+        rate = pass_rate(self.serve(self.before, self.sample))
+        recovered = (
+            rate >= self.scenario.steady_state.min_pass_rate and Deployment.capture(self.stack, self.before.config) == self.before
+        )
+        return VerifyDetail(pass_rate=rate, recovered=recovered)
 
 
 def _bisect_target(failing: Sequence[Trace], affected: Sequence[str], passed_before: set[str]) -> Trace | None:
@@ -159,110 +236,3 @@ def _diagnose(
     tied = [layer for layer, n in votes.items() if n == top]
     # a tie between per-trace verdicts goes to the layer the whole window's diagnosis names
     return (many.layer if many.layer in tied else tied[0]), dict(votes)
-
-
-def _close(journal: DrillJournal, scenario: Scenario, started: float) -> DrillJournal:
-    exp = scenario.expect
-    checks: list[Expectation] = []
-    if journal.status != "aborted":
-        checks.append(
-            Expectation(
-                name="fault is real (affected failure rate)",
-                expected=f">= {exp.min_failure_rate:.0%}",
-                actual=journal.affected_failure_rate,
-                met=(journal.affected_failure_rate or 0.0) >= exp.min_failure_rate,
-            )
-        )
-        for det in exp.detectors:
-            checks.append(
-                Expectation(
-                    name=f"detector {det} fires", expected=True, actual=det in journal.detected_by, met=det in journal.detected_by
-                )
-            )
-        if exp.layer:
-            checks.append(
-                Expectation(
-                    name="diagnosis names the layer",
-                    expected=exp.layer,
-                    actual=journal.diagnosed_layer,
-                    met=journal.diagnosed_layer == exp.layer,
-                )
-            )
-        if exp.bisect:
-            checks.append(
-                Expectation(
-                    name="bisect names the cause",
-                    expected=sorted(exp.bisect),
-                    actual=journal.bisect_causes,
-                    met=sorted(exp.bisect) == journal.bisect_causes,
-                )
-            )
-        checks.append(
-            Expectation(
-                name="steady state restored after rollback", expected=True, actual=journal.recovered, met=journal.recovered
-            )
-        )
-    else:
-        checks.append(Expectation(name="steady state holds before the fault", expected=True, actual=False, met=False))
-    journal.expectations = checks
-    journal.deviated = journal.status != "completed" or not all(c.met for c in checks)
-    journal.passed = not journal.deviated
-    journal.elapsed_s = round(time.perf_counter() - started, 3)
-    return journal
-
-
-def _run_simulation(scenario: Scenario, *, stack: Stack, base: RunConfig, progress: Progress | None) -> DrillJournal:
-    """Drills whose method is a simulation: prompt rollout in sessions, canary, agent loop."""
-    started = time.perf_counter()
-    journal = DrillJournal(scenario=scenario.name, title=scenario.title)
-    jr = JournalRecorder(journal, progress)
-    params = {k: v for k, v in scenario.method.items() if k != "kind"}
-    config = scenario.baseline_config(base)
-    met: dict[str, bool] = {}
-    try:
-        with jr.step(f"simulate {scenario.runner}") as d:
-            if scenario.runner == "prompt-rollout":
-                from replaylab.drills.rollout import RolloutSpec, simulate_rollout
-
-                rollout = simulate_rollout(stack, config=config, spec=RolloutSpec.model_validate(params))
-                met = rollout.expectations_met()
-                journal.simulation = rollout.model_dump(mode="json")
-                journal.summary = rollout.table()
-                journal.diagnosed_layer, journal.bisect_causes = "generation", ["prompt"]
-                journal.recovered = met.get("pin_and_drain_serves_no_bad_turn_after_rollback", False)
-            elif scenario.runner == "canary":
-                from replaylab.drills.rollout import CanarySpec, simulate_canary
-
-                canary = simulate_canary(stack, config=config, spec=CanarySpec.model_validate(params))
-                met = canary.expectations_met()
-                journal.simulation = canary.model_dump(mode="json")
-                journal.detected_by = ["canary-gate"] if canary.gate.verdict == "kill" else []
-                journal.recovered = met.get("production_sessions_untouched", True)
-            else:
-                from replaylab.drills.agent_loop import run_agent_loop_drill
-
-                report = run_agent_loop_drill(scenario, stack=stack, base=config)
-                met = report.expectations_met()
-                journal.simulation = report.model_dump(mode="json")
-                journal.summary = report.table()
-                journal.detected_by = list(report.detected_by)
-                journal.diagnosed_layer = report.diagnosed_layer
-                journal.bisect_causes = list(report.bisect_causes)
-                journal.recovered = report.recovered
-            d["expectations"] = met
-    except Exception as exc:  # the journal is always written
-        journal.status = "failed"
-        journal.error = f"{type(exc).__name__}: {exc}"
-    journal.expectations = [
-        Expectation(name=name.replace("_", " "), expected=True, actual=ok, met=ok) for name, ok in met.items()
-    ]
-    for det in scenario.expect.detectors:
-        journal.expectations.append(
-            Expectation(
-                name=f"detector {det} fires", expected=True, actual=det in journal.detected_by, met=det in journal.detected_by
-            )
-        )
-    journal.deviated = journal.status != "completed" or not journal.expectations or not all(e.met for e in journal.expectations)
-    journal.passed = not journal.deviated
-    journal.elapsed_s = round(time.perf_counter() - started, 3)
-    return journal

@@ -1,4 +1,4 @@
-"""Drill simulations: a bad prompt rollout in stateful sessions, and a canary that catches it.
+"""A bad prompt rollout in stateful sessions, and the three ways to roll it back.
 
 **Bad prompt rollout** (`simulate_rollout`). Sessions of `turns` golden questions start
 evenly over `arrival_ticks` ticks of a simulated clock; every active session takes one turn
@@ -21,40 +21,32 @@ How the bad version reached sessions is `promotion`: `pin` (the team pins sessio
 sessions started after the promotion got it) or `hard_cutover` (every turn resolved the
 label, so sessions in flight switched to it too).
 
-**Canary caught** (`simulate_canary`). The candidate PPV is shipped to `percent` % of
-sessions keyed on session id. After every tick, once the canary has served
-`min_canary_turns`, a gate compares canary and production turns check by check
-(`correct`; `not_sycophantic` on false-premise questions; `evals` when the evaluator suite
-is installed) and kills the canary flag if any check's pass rate falls more than `max_drop`
-below production's; canary sessions are then recalled to production with their memory
-reverted. If the observation window ends without a regression, the candidate is promoted.
-
-Both simulations move labels on the stack's real prompt registry and restore them when done.
+The simulation moves labels on the stack's real prompt registry and restores them when done.
+The canary that catches such a rollout is in `replaylab.drills.canary` (re-exported here).
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from replaylab.config import RunConfig
+from replaylab.drills.canary import CanaryResult, CanarySpec, simulate_canary
+from replaylab.drills.simulation import SimulationDrill, SimulationSpec, prewarm, restore_labels, turn_rate
+from replaylab.drills.steps import BisectDetail, DiagnoseDetail, TrafficDetail
 from replaylab.errors import ConfigError
+from replaylab.registry import register
 from replaylab.sessions import (
-    Canary,
     DrainReport,
-    GateDecision,
     Judge,
     PlannedSession,
     Policy,
     Session,
     SessionManager,
-    StackResponder,
     Turn,
-    decide,
     default_judge,
     drain_report,
     last_tick,
@@ -65,44 +57,26 @@ from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.stack.pipeline import Stack
 from replaylab.stack.prompts import LabelMove
 
+__all__ = [
+    "CanaryResult",
+    "CanarySpec",
+    "RolloutResult",
+    "RolloutSpec",
+    "StrategyOutcome",
+    "measure_strategy",
+    "simulate_canary",
+    "simulate_rollout",
+]
+
 Strategy = Literal["hard_cutover", "let_them_finish", "pin_and_drain_with_memory_revert"]
 STRATEGIES: tuple[Strategy, ...] = ("hard_cutover", "let_them_finish", "pin_and_drain_with_memory_revert")
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _restore_labels(stack: Stack, original: dict[str, dict[str, int]]) -> None:
-    """Move every label back and drop the labels the simulation created."""
-    current = stack.prompts.labels()
-    for template, labels in original.items():
-        for label, version in labels.items():
-            if current.get(template, {}).get(label) != version:
-                stack.prompts.move_label(template=template, label=label, version=version)
-    for template, labels in current.items():
-        for label in labels:
-            if label not in original.get(template, {}):
-                stack.prompts.delete_label(template=template, label=label)
-
-
-def _prewarm(manager: SessionManager, plan: Sequence[PlannedSession]) -> None:
-    if isinstance(manager.responder, StackResponder):
-        manager.responder.prewarm(item.question for p in plan for item in p.items)
-
-
-def _rate(turns: Iterable[Turn]) -> float | None:
-    seen = [t.passed for t in turns]
-    return round(sum(seen) / len(seen), 4) if seen else None
-
-
-# ---- bad prompt rollout in stateful sessions ---------------------------------------------
-
-
-class RolloutSpec(_Spec):
+class RolloutSpec(SimulationSpec):
     """The traffic and the incident of the bad-prompt-rollout drill."""
 
     sessions: int = Field(40, ge=1)
+    """Sessions planned."""
     turns: int = Field(6, ge=1)
     """Turns per session (golden questions)."""
     arrival_ticks: int = Field(12, ge=1)
@@ -112,8 +86,11 @@ class RolloutSpec(_Spec):
     detect_after: int = Field(3, ge=1)
     """Ticks (turns of traffic) between the promotion and the detection, when `production` is moved back."""
     template: str = "rag-answer"
+    """The prompt template rolled out."""
     good_version: int = 4
+    """The good version (`production` before and after)."""
     bad_version: int = 5
+    """The bad version promoted."""
     promotion: Policy = "pin"
     """How the bad promotion reached sessions: `pin` (new sessions only) or `hard_cutover` (every turn)."""
     memory_window: int = Field(3, ge=0)
@@ -121,6 +98,7 @@ class RolloutSpec(_Spec):
 
     @property
     def rollback_at(self) -> int:
+        """The tick of the detection, when `production` is moved back."""
         return self.promote_at + self.detect_after
 
 
@@ -128,43 +106,60 @@ class StrategyOutcome(BaseModel):
     """What one rollback strategy cost, counted over the whole run."""
 
     strategy: Strategy
+    """The rollback strategy."""
     routing_after_rollback: Policy
+    """How turns resolved the label after the rollback."""
     turns: int
+    """Turns served over the whole run."""
     bad_turns: int
     """Turns served under the bad PPV."""
     bad_turns_after_rollback: int
+    """Bad-PPV turns after the rollback."""
     failed_turns: int
     """Turns the judge failed."""
     failed_turns_after_rollback: int
+    """Failed turns after the rollback."""
     inconsistent_turns: int
     """Turns that read memory written under another PPV than their own."""
     inconsistent_turns_after_rollback: int
+    """Inconsistent turns after the rollback."""
     corrupted_turns: int
     """Turns under a good PPV that read memory the bad PPV wrote."""
     sessions_affected: int
     """Sessions with at least one bad, inconsistent or corrupted turn."""
     sessions_affected_after_rollback: int
+    """Sessions hurt after the rollback."""
     sessions_recalled: int
     """Active sessions moved off the bad PPV at the rollback."""
     sessions_memory_reverted: int
     """Sessions (active or ended) whose memory was reverted to before the promotion."""
     sessions_with_bad_memory_at_end: int
+    """Sessions still holding memory the bad PPV wrote at the end."""
     only_ppv_changed: bool
     """Every turn ran under its session's starting ALV, MRV and TAV, and the PPV it was routed to."""
     drain: DrainReport
+    """How the sessions on the bad PPV drained."""
 
 
 class RolloutResult(BaseModel):
     """The three-way rollback comparison the drill journals."""
 
     scenario: Literal["bad-prompt-rollout-in-stateful-sessions"] = "bad-prompt-rollout-in-stateful-sessions"
+    """Which simulation this is."""
     spec: RolloutSpec
+    """The parameters it ran with."""
     good_ppv: str
+    """The good PPV (`template@version`)."""
     bad_ppv: str
+    """The bad PPV."""
     promoted_at: int
+    """Tick of the promotion."""
     rolled_back_at: int
+    """Tick of the detection and rollback."""
     sessions_in_flight_at_promotion: int
+    """Sessions active when the bad PPV was promoted."""
     sessions_on_bad_at_detection: int
+    """Active sessions on the bad PPV at the detection."""
     pass_rate_good: float | None
     """Judge pass rate of turns under the good PPV before the rollback."""
     pass_rate_bad: float | None
@@ -172,13 +167,18 @@ class RolloutResult(BaseModel):
     label_moves: list[LabelMove]
     """The promotion and the rollback (labels are restored after the simulation)."""
     strategies: list[StrategyOutcome]
+    """Each rollback strategy's outcome."""
     judge: str
+    """The judge that scored the turns."""
     runtime_s: float
+    """Wall time of the simulation, seconds."""
 
     def outcome(self, strategy: Strategy) -> StrategyOutcome:
+        """The outcome of one rollback strategy."""
         return next(o for o in self.strategies if o.strategy == strategy)
 
     def expectations_met(self) -> dict[str, bool]:
+        """Each of the drill's own expectations, by key."""
         hard, finish = self.outcome("hard_cutover"), self.outcome("let_them_finish")
         drain = self.outcome("pin_and_drain_with_memory_revert")
         real = self.pass_rate_good is not None and self.pass_rate_bad is not None
@@ -285,7 +285,7 @@ def simulate_rollout(
         base = SessionManager(
             stack, spec.promotion, config=config, template=spec.template, memory_window=spec.memory_window, judge=judge
         )
-        _prewarm(base, plan)
+        prewarm(base, plan)
         in_flight = 0
         for t in range(spec.rollback_at):
             if t == spec.promote_at:
@@ -295,38 +295,9 @@ def simulate_rollout(
         early = [t for s in base.sessions.values() for t in s.turns]
         on_bad = sum(s.artifact.ppv == bad for s in base.active())
         moves.append(stack.prompts.move_label(template=spec.template, label="production", version=spec.good_version))
-        outcomes = []
-        for strategy in STRATEGIES:
-            routing: Policy = "hard_cutover" if strategy == "hard_cutover" else "pin"
-            branch = base.fork(policy=routing)
-            recalled: list[str] = []
-            reverted: list[str] = []
-            if strategy == "pin_and_drain_with_memory_revert":
-                recalled = branch.recall(
-                    bad,
-                    to_ppv=good,
-                    at=spec.rollback_at,
-                    revert_to_at=spec.promote_at,
-                    reason="rollback: memory reverted to before the promotion",
-                )
-                # sessions that already ended under the bad PPV keep memory too: revert it as well
-                reverted = recalled + branch.revert_memory(bad, to_at=spec.promote_at)
-            for t in range(spec.rollback_at, end):
-                run_tick(branch, plan, t)
-            outcomes.append(
-                measure_strategy(
-                    strategy,
-                    list(branch.sessions.values()),
-                    routing=routing,
-                    good_ppv=good,
-                    bad_ppv=bad,
-                    rollback_at=spec.rollback_at,
-                    recalled=len(recalled),
-                    reverted=len(reverted),
-                )
-            )
+        outcomes = [_branch(base, plan, spec, strategy, good=good, bad=bad, end=end) for strategy in STRATEGIES]
     finally:
-        _restore_labels(stack, original)
+        restore_labels(stack, original)
     return RolloutResult(
         spec=spec,
         good_ppv=good,
@@ -335,8 +306,8 @@ def simulate_rollout(
         rolled_back_at=spec.rollback_at,
         sessions_in_flight_at_promotion=in_flight,
         sessions_on_bad_at_detection=on_bad,
-        pass_rate_good=_rate(t for t in early if t.ppv == good),
-        pass_rate_bad=_rate(t for t in early if t.ppv == bad),
+        pass_rate_good=turn_rate(t for t in early if t.ppv == good),
+        pass_rate_bad=turn_rate(t for t in early if t.ppv == bad),
         label_moves=moves,
         strategies=outcomes,
         judge=getattr(judge, "__name__", type(judge).__name__),
@@ -344,151 +315,63 @@ def simulate_rollout(
     )
 
 
-# ---- canary caught ------------------------------------------------------------------------
-
-
-class CanarySpec(_Spec):
-    """The canary drill: traffic, the canary split, and the gate's thresholds."""
-
-    sessions: int = Field(400, ge=1)
-    turns: int = Field(3, ge=1)
-    arrival_ticks: int = Field(20, ge=1)
-    percent: float = Field(1.0, ge=0.0, le=100.0)
-    salt: str = "canary-1"
-    template: str = "rag-answer"
-    production_version: int = 4
-    candidate_version: int = 5
-    min_canary_turns: int = Field(6, ge=1)
-    """Canary turns the gate waits for before it decides."""
-    max_drop: float = Field(0.10, ge=0.0, le=1.0)
-    """Kill when a check's canary pass rate is more than this below production's."""
-    observe_ticks: int = Field(15, ge=1)
-    """Promote if the window ends without a regression (with enough canary turns)."""
-    expected_verdict: Literal["kill", "promote"] = "kill"
-    memory_window: int = Field(3, ge=0)
-
-
-class CanaryResult(BaseModel):
-    scenario: Literal["canary-caught"] = "canary-caught"
-    spec: CanarySpec
-    production_ppv: str
-    candidate_ppv: str
-    sessions: int
-    canary_sessions: list[str]
-    expected_canary_sessions: float
-    canary_turns_on_candidate: int
-    production_turns: int
-    production_turns_on_candidate: int
-    """Turns of non-canary sessions served by the candidate (0 unless it was promoted)."""
-    recalled: list[str]
-    """Canary sessions moved back to production (memory reverted to their start) at the kill."""
-    candidate_turns_after_decision: int
-    gate: GateDecision
-    production_label_by_tick: list[int]
-    label_moves: list[LabelMove]
-    judge: str
-    runtime_s: float
-
-    def expectations_met(self) -> dict[str, bool]:
-        n, p = self.sessions, self.spec.percent / 100
-        band = 3 * math.sqrt(n * p * (1 - p)) + 1
-        out = {
-            "canary_sessions_exist": bool(self.canary_sessions),
-            "canary_share_within_tolerance": abs(len(self.canary_sessions) - n * p) <= band,
-            "gate_verdict_as_expected": self.gate.verdict == self.spec.expected_verdict,
-        }
-        if self.spec.expected_verdict == "kill":
-            out["killed_before_promotion"] = self.spec.candidate_version not in self.production_label_by_tick
-            out["production_sessions_untouched"] = self.production_turns_on_candidate == 0
-            out["no_candidate_turn_after_kill"] = self.candidate_turns_after_decision == 0
-        return out
-
-
-def simulate_canary(
-    stack: Stack,
-    *,
-    config: RunConfig,
-    golden: Sequence[GoldenItem] | None = None,
-    spec: CanarySpec | None = None,
-    judge: Judge = default_judge,
-) -> CanaryResult:
-    """Ship the candidate PPV to a canary by session id and let the gate kill or promote it."""
-    spec = spec or CanarySpec()
-    started = time.perf_counter()
-    items = list(golden) if golden is not None else load_golden()
-    prod, cand = f"{spec.template}@{spec.production_version}", f"{spec.template}@{spec.candidate_version}"
-    stack.prompts.resolve(prod)
-    stack.prompts.resolve(cand)
-    plan = plan_sessions(items, sessions=spec.sessions, turns=spec.turns, arrival_ticks=spec.arrival_ticks, prefix="c")
-    end = last_tick(plan) + 1
-    original = stack.prompts.labels()
-    moves: list[LabelMove] = []
-    labels_by_tick: list[int] = []
-    gate: GateDecision | None = None
+def _branch(
+    base: SessionManager, plan: Sequence[PlannedSession], spec: RolloutSpec, strategy: Strategy, *, good: str, bad: str, end: int
+) -> StrategyOutcome:
+    """Continue the history from the rollback under one strategy, on a copy of the sessions."""
+    routing: Policy = "hard_cutover" if strategy == "hard_cutover" else "pin"
+    branch = base.fork(policy=routing)
     recalled: list[str] = []
-    canary = Canary(percent=spec.percent, salt=spec.salt)
-    try:
-        stack.prompts.move_label(template=spec.template, label="production", version=spec.production_version)
-        moves.append(stack.prompts.move_label(template=spec.template, label=canary.label, version=spec.candidate_version))
-        manager = SessionManager(
-            stack, "pin", config=config, template=spec.template, canary=canary, memory_window=spec.memory_window, judge=judge
+    reverted: list[str] = []
+    if strategy == "pin_and_drain_with_memory_revert":
+        recalled = branch.recall(
+            bad,
+            to_ppv=good,
+            at=spec.rollback_at,
+            revert_to_at=spec.promote_at,
+            reason="rollback: memory reverted to before the promotion",
         )
-        _prewarm(manager, plan)
-        for t in range(end):
-            labels_by_tick.append(stack.prompts.labels()[spec.template]["production"])
-            run_tick(manager, plan, t)
-            if gate is not None:
-                continue
-            turns = [(s, tn) for s in manager.sessions.values() for tn in s.turns]
-            gate = decide(
-                [tn for s, tn in turns if s.follows == canary.label and tn.ppv == cand],
-                [tn for s, tn in turns if s.follows == "production"],
-                at=t,
-                min_canary_turns=spec.min_canary_turns,
-                max_drop=spec.max_drop,
-                window_over=t >= spec.observe_ticks - 1,
-            )
-            if gate is not None and gate.verdict == "kill":
-                moves.append(
-                    stack.prompts.move_label(template=spec.template, label=canary.label, version=spec.production_version)
-                )
-                manager.canary = None
-                recalled = manager.recall(
-                    cand, to_ppv=prod, at=t + 1, revert_to_at=-1, reason="canary killed: memory reverted to the session start"
-                )
-                manager.revert_memory(cand, to_at=-1)  # canary sessions that already ended
-            elif gate is not None and gate.verdict == "promote":
-                moves.append(stack.prompts.move_label(template=spec.template, label="production", version=spec.candidate_version))
-                manager.canary = None
-    finally:
-        _restore_labels(stack, original)
-    if gate is None:
-        gate = GateDecision(
-            verdict="undecided",
-            at=None,
-            canary_turns=0,
-            production_turns=0,
-            checks=[],
-            reason="the traffic ended before the gate could decide",
-        )
-    sessions = list(manager.sessions.values())
-    canary_ids = [s.session_id for s in sessions if s.follows == canary.label]
-    decided = gate.at if gate.at is not None else end
-    return CanaryResult(
-        spec=spec,
-        production_ppv=prod,
-        candidate_ppv=cand,
-        sessions=len(sessions),
-        canary_sessions=canary_ids,
-        expected_canary_sessions=len(sessions) * spec.percent / 100,
-        canary_turns_on_candidate=sum(t.ppv == cand for s in sessions if s.follows == canary.label for t in s.turns),
-        production_turns=sum(len(s.turns) for s in sessions if s.follows == "production"),
-        production_turns_on_candidate=sum(t.ppv == cand for s in sessions if s.follows == "production" for t in s.turns),
-        recalled=recalled,
-        candidate_turns_after_decision=sum(t.ppv == cand and t.at > decided for s in sessions for t in s.turns),
-        gate=gate,
-        production_label_by_tick=labels_by_tick,
-        label_moves=moves,
-        judge=getattr(judge, "__name__", type(judge).__name__),
-        runtime_s=round(time.perf_counter() - started, 3),
+        # sessions that already ended under the bad PPV keep memory too: revert it as well
+        reverted = recalled + branch.revert_memory(bad, to_at=spec.promote_at)
+    for t in range(spec.rollback_at, end):
+        run_tick(branch, plan, t)
+    return measure_strategy(
+        strategy,
+        list(branch.sessions.values()),
+        routing=routing,
+        good_ppv=good,
+        bad_ppv=bad,
+        rollback_at=spec.rollback_at,
+        recalled=len(recalled),
+        reverted=len(reverted),
     )
+
+
+@register("drill")
+class PromptRolloutDrill(SimulationDrill):
+    """The rollout simulation through the skeleton; only the PPV changed, so the cause is the prompt."""
+
+    kind = "prompt-rollout"
+    pieces = frozenset({"inject", "traffic", "diagnose", "bisect", "rollback", "verify"})
+
+    def simulate(self) -> tuple[BaseModel, dict[str, bool], list[LabelMove]]:
+        self.result = simulate_rollout(self.stack, config=self.config, spec=RolloutSpec.model_validate(self.params))
+        self.journal.summary = self.result.table()
+        return self.result, self.result.expectations_met(), self.result.label_moves
+
+    def traffic(self, window: str) -> TrafficDetail:
+        """`baseline`: turns under the good PPV before the rollback; `fault`: turns under the bad one."""
+        if window == "baseline":
+            return TrafficDetail(window="baseline", pass_rate=self.result.pass_rate_good)
+        return TrafficDetail(window="fault", pass_rate=self.result.pass_rate_bad)
+
+    def diagnose(self) -> DiagnoseDetail:
+        return DiagnoseDetail(layer="generation", evidence=["the rollout moved only the PPV label (ALV, MRV, TAV unchanged)"])
+
+    def bisect(self) -> BisectDetail:
+        return BisectDetail(
+            causes=["prompt"], stopped_because="one variable differs: the PPV the production label points at (no replay needed)"
+        )
+
+    def recovered(self) -> bool:
+        return self.met.get("pin_and_drain_serves_no_bad_turn_after_rollback", False)

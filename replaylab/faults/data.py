@@ -45,7 +45,7 @@ def _with_batch(before: Deployment, bid: str) -> Deployment:
     return with_config(before, corpus=corpus)
 
 
-@register("fault", "etl-bad-batch")
+@register("fault")
 class EtlBadBatch(FaultBase):
     """An ETL job reloads one topic's documents with altered facts (same ids, new values) on one date."""
 
@@ -114,7 +114,7 @@ _POISON = (
 short passage asserting the wrong answer, kept in one sentence so a reader quotes both."""
 
 
-@register("fault", "poisoned-documents")
+@register("fault")
 class PoisonedDocuments(FaultBase):
     """A handful of crafted documents that win retrieval for target questions and assert wrong answers."""
 

@@ -82,7 +82,7 @@ def behaviour_changes(
     return sorted(out | buried), notes
 
 
-@register("fault", "context-position-burial")
+@register("fault")
 class ContextPositionBurial(FaultBase):
     """A long context with the answer chunk in the middle, against a position-biased model.
 
@@ -123,7 +123,7 @@ class ContextPositionBurial(FaultBase):
         )
 
 
-@register("fault", "silent-model-change")
+@register("fault")
 class SilentModelChange(FaultBase):
     """The provider serves another version under the pinned model name (MRV returned != requested)."""
 
@@ -154,7 +154,7 @@ _WITHHOLD = re.compile(r"do not (repeat|state|give|share) specific", re.IGNORECA
 _IGNORE = re.compile(r"ignore the context", re.IGNORECASE)
 
 
-@register("fault", "prompt-instruction-conflict")
+@register("fault")
 class PromptInstructionConflict(FaultBase):
     """A new prompt version whose user turn contradicts the system rules is promoted to a label."""
 
@@ -242,7 +242,7 @@ def sampling_failures(
     )
 
 
-@register("fault", "sampling-drift")
+@register("fault")
 class SamplingDrift(FaultBase):
     """temperature / top_p changed in a config file without going through eval."""
 

@@ -26,7 +26,7 @@ from replaylab.stack.pipeline import Stack
 from replaylab.variables import Layer
 
 
-@register("fault", "embedding-drift")
+@register("fault")
 class EmbeddingDrift(FaultBase):
     """The query embedder moves to another version while the index keeps the old vectors."""
 
@@ -69,7 +69,7 @@ def first_update(stack: Stack, before: Deployment) -> date | None:
     return min(later) if later else None
 
 
-@register("fault", "stale-index")
+@register("fault")
 class StaleIndex(FaultBase):
     """The indexing pipeline stopped: the served index is built from the corpus as it was on `as_of`."""
 
@@ -105,7 +105,7 @@ class StaleIndex(FaultBase):
         )
 
 
-@register("fault", "top-k-truncation")
+@register("fault")
 class TopKTruncation(FaultBase):
     """top_k (or a score cutoff) lowered so answer chunks rank just below the cutoff."""
 
@@ -150,7 +150,7 @@ class TopKTruncation(FaultBase):
         )
 
 
-@register("fault", "tokenization-mismatch")
+@register("fault")
 class TokenizationMismatch(FaultBase):
     """The context budget is counted with a cheap tokenizer while the model counts WordPiece.
 

@@ -40,7 +40,7 @@ def handlers(stack: Stack, deployment: Deployment, items: Sequence[GoldenItem]) 
     return {g.qid: route(stack, g.question, config).span.handler for g in items}
 
 
-@register("fault", "routing-misclassification")
+@register("fault")
 class RoutingMisclassification(FaultBase):
     """A new router version sends requests that need the capable model to the cheap one, or to the wrong handler."""
 
@@ -81,7 +81,7 @@ class RoutingMisclassification(FaultBase):
         )
 
 
-@register("fault", "agent-loop")
+@register("fault")
 class AgentLoop(FaultBase):
     """The tool interface drops `ask_agent.context`; two sub-agents then ask each other for clarification."""
 

@@ -18,11 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from replaylab.config import RunConfig
-from replaylab.detectors import run_detectors
 from replaylab.errors import ScenarioError
 from replaylab.scenario import Scenario
-from replaylab.stack.corpus import GoldenItem, load_golden
-from replaylab.stack.deployment import Deployment
+from replaylab.stack.corpus import GoldenItem
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
 from replaylab.variables import read_values
@@ -36,6 +34,7 @@ class AnswerKey(BaseModel):
     """What a perfect submission names."""
 
     layer: str
+    """The diagnosis layer."""
     variables: list[str]
     """The variables whose swap fixes the failure (bisect's causes)."""
     good_values: dict[str, Any]
@@ -49,6 +48,7 @@ class Incident:
     """An injected fault and the traffic recorded under it."""
 
     scenario: Scenario
+    """The scenario played."""
     fault: Any
     """The fault injector (a FaultBase)."""
     injection: Any
@@ -62,8 +62,11 @@ class Incident:
     verdicts: dict[str, bool]
     """trace id -> passes the evaluators' gate (window and baseline)."""
     key: AnswerKey
+    """The answer a perfect submission names."""
     detections: list[dict[str, Any]] = field(default_factory=list)
+    """Every detector's verdict on the window (JSON)."""
     fired: list[str] = field(default_factory=list)
+    """The detectors that fired."""
 
     @property
     def good_config(self) -> RunConfig:
@@ -127,56 +130,35 @@ def open_incident(
     golden: list[GoldenItem] | None = None,
     progress: Progress | None = None,
 ) -> Iterator[Incident]:
-    """Inject the scenario's fault, record the fault window, yield the incident, roll back.
+    """Run the drill's steady state, inject, traffic and detect steps, yield the incident, roll back.
 
     The window is the scenario's traffic plus up to `max_affected` of the questions the fault
     breaks (a game day needs a realistic mix, not every broken question)."""
-    from replaylab.drills.fault import select_traffic
-    from replaylab.evals.golden_traffic import passes, run_traffic
+    from replaylab.drills.fault import FaultDrill
+    from replaylab.drills.runner import DrillOptions, opened
+    from replaylab.evals.golden_traffic import passes
+    from replaylab.teach.simulated import game_scenario
 
-    if scenario.runner != "fault":
-        raise ScenarioError(
-            f"Scenario {scenario.name} runs the {scenario.runner!r} simulation, not a fault injection: "
-            "it cannot be played as a game day"
-        )
-    say = progress or (lambda _msg: None)
-    golden = golden if golden is not None else load_golden()
-    by_id = {g.qid: g for g in golden}
-    fault = scenario.fault()
-    before = Deployment.capture(stack, scenario.steady_state_config(base))
-    traffic = select_traffic(scenario, golden)
-    say("injecting the fault")
-    injection = fault.inject(before, stack=stack, golden=golden)
-    try:
-        affected = [by_id[q] for q in injection.affected_qids if q in by_id]
-        extra = (
-            random.Random(seed).sample(affected, min(max_affected, len(affected))) if scenario.traffic.include_affected else []
-        )
-        window_items = traffic + [g for g in extra if g not in traffic]
-        say(f"serving {len(window_items)} requests before the fault")
-        baseline = run_traffic(stack, injection.before, window_items, tags={"window": "before"})
-        say(f"serving {len(window_items)} requests under the fault")
-        window = run_traffic(stack, injection.after, window_items, tags={"window": "incident"})
+    scenario = game_scenario(scenario)  # a simulation scenario plays the fault its simulation starts from
+    options = DrillOptions(progress=progress, max_affected=max_affected, seed=seed, enforce_steady_state=False)
+    drill = FaultDrill(scenario, stack=stack, base=base, options=options, golden=golden)
+    with opened(drill, through="detect") as journal:
+        injection, baseline, window = drill.live, drill.windows["baseline"], drill.windows["fault"]
         verdicts = {t.trace_id: passes(t) for t in [*baseline, *window]}
         if all(verdicts[t.trace_id] for t in window):
             raise ScenarioError(
                 f"Scenario {scenario.name}: no request fails under the fault "
                 f"({'; '.join(injection.notes)}); there is no incident to teach"
             )
-        say("running the detectors")
-        detections, fired = run_detectors(window, baseline, stack=stack)
-        shown = _sample(window, verdicts, set(injection.affected_qids), sample, seed)
         yield Incident(
             scenario=scenario,
-            fault=fault,
+            fault=drill.fault,
             injection=injection,
             window=window,
             baseline=baseline,
-            shown=shown,
+            shown=_sample(window, verdicts, set(injection.affected_qids), sample, seed),
             verdicts=verdicts,
             key=_answer_key(scenario, injection),
-            detections=detections,
-            fired=fired,
+            detections=journal.detections,
+            fired=journal.detected_by,
         )
-    finally:
-        fault.rollback(injection, stack=stack)

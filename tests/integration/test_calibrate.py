@@ -12,6 +12,7 @@ from replaylab.evals.golden_traffic import passes, run_traffic
 from replaylab.scenario import load_scenario
 from replaylab.stack.corpus import load_golden
 from replaylab.stack.deployment import Deployment
+from replaylab.stack.pipeline import Stack
 from replaylab.workspace import PACKAGE_DATA
 
 BASE = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=RunConfig())
@@ -29,7 +30,7 @@ def test_candidate_order_interleaves_topics_each_in_qid_order() -> None:
 
 
 @pytest.mark.minilm
-def test_calibration_keeps_the_first_steady_state_passers_per_topic(tiny_stack) -> None:
+def test_calibration_keeps_the_first_steady_state_passers_per_topic(tiny_stack: Stack) -> None:
     scenario = load_scenario("top-k-truncation")
     cal = calibrate(scenario, stack=tiny_stack, base=BASE, per_topic=1)
     assert cal.model == "sandbox-reader-1.0" and 0 < len(cal.picked) <= 7 and not cal.short_topics
@@ -49,7 +50,7 @@ def test_calibration_keeps_the_first_steady_state_passers_per_topic(tiny_stack) 
 
 
 @pytest.mark.minilm
-def test_calibration_of_a_simulation_or_a_bad_count_is_refused(tiny_stack) -> None:
+def test_calibration_of_a_simulation_or_a_bad_count_is_refused(tiny_stack: Stack) -> None:
     with pytest.raises(ScenarioError, match="prompt-rollout simulation"):
         calibrate(load_scenario("bad-prompt-rollout"), stack=tiny_stack, base=BASE)
     # a recency model with its best chunk first: burial has nothing left to break

@@ -8,6 +8,7 @@ import pytest
 from replaylab.config import RunConfig, load_partial_config
 from replaylab.scenario import load_scenario
 from replaylab.stack.deployment import Deployment
+from replaylab.stack.pipeline import Stack
 from replaylab.teach.incident import open_incident
 from replaylab.workspace import PACKAGE_DATA
 
@@ -16,7 +17,7 @@ BASE = load_partial_config(PACKAGE_DATA / "baseline.yaml", over=RunConfig())
 
 
 @pytest.mark.parametrize("name", ["context-position-burial", "tokenization-mismatch"])
-def test_a_game_day_opens_on_the_faults_steady_state(tiny_stack, name: str) -> None:
+def test_a_game_day_opens_on_the_faults_steady_state(tiny_stack: Stack, name: str) -> None:
     scenario = load_scenario(name)
     good = scenario.steady_state_config(BASE)
     with open_incident(scenario, stack=tiny_stack, base=BASE, sample=6, max_affected=8) as incident:

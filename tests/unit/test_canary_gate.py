@@ -26,7 +26,7 @@ from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import load_trace, save_trace
 from replaylab.workspace import Workspace
 
-PROD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})  # type: ignore[arg-type]
+PROD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})
 YAML = "prompt: {prompt}\nembedder: hashing-test\nindex: {{embedder: hashing-test}}\n"
 
 

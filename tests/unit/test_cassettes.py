@@ -109,9 +109,9 @@ def test_recording_holds_no_secret_and_the_audit_passes(tmp_path: Path, endpoint
         client = OpenAI(base_url=endpoint, api_key=FAKE_KEY, max_retries=0)
         reply = client.chat.completions.create(
             model="sandbox-reader-1.0",
-            messages=[m.model_dump() for m in MESSAGES],
+            messages=[m.model_dump() for m in MESSAGES],  # type: ignore[misc]
             temperature=0,
-            seed=0,  # type: ignore[misc]
+            seed=0,
             max_tokens=32,
             extra_headers={"Cookie": COOKIE, "X-Api-Key": FAKE_KEY},
             extra_body={"api_key": BODY_KEY, "password": "hunter2-password", "metadata": {"token": "tok-123456"}},

@@ -306,9 +306,9 @@ def test_routing_expected_from_a_good_config(env: Env) -> None:
     tr = ok.model_copy(
         update={
             "routing": ok.routing.model_copy(update={"handler": "doc_lookup"}),
-            "generation": ok.generation.model_copy(update={"output": "See pol-0001."}),
+            "generation": ok.generation.model_copy(update={"output": "See pol-0001."}),  # type: ignore[union-attr]
         }
-    )  # type: ignore[union-attr]
+    )
     weak = diagnose(stack, tr)  # nothing says what the route should be: only the replay's route differs
     assert weak.layer == "routing" and weak.confidence <= 0.5
     assert any("routes the request to 'rag'" in s for s in weak.evidence["routing"].for_)

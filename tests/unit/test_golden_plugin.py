@@ -19,7 +19,7 @@ from replaylab.stack.pipeline import Stack, golden_of
 from replaylab.trace import Trace, save_trace
 from replaylab.workspace import BUNDLED_GOLDEN, Workspace
 
-GOOD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})  # type: ignore[arg-type]
+GOOD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index={"embedder": "hashing-test"})
 BAD = GOOD.model_copy(update={"prompt": "rag-answer@5"})  # the privacy line withholds every figure
 CONFIG_YAML = "prompt: {prompt}\nembedder: hashing-test\nindex: {{embedder: hashing-test}}\n"
 

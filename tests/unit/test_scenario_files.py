@@ -15,7 +15,9 @@ from replaylab.cli.schemas import all_schemas
 from replaylab.scenario import SCENARIO_DIR, SCHEMA_HINT, load_scenario, scenario_names
 from replaylab.stack.corpus import load_golden
 
-FILES = sorted(SCENARIO_DIR.rglob("*.yaml"))
+# scenarios/staging/ holds the staging proxy's fault files and Chaos Toolkit experiments: other formats, other loaders
+STAGING = SCENARIO_DIR / "staging"
+FILES = sorted(p for p in SCENARIO_DIR.rglob("*.yaml") if STAGING not in p.parents)
 SCHEMA_DIR = SCENARIO_DIR.parent / "schemas"
 
 
@@ -89,3 +91,12 @@ def test_simulation_scenarios_keep_an_open_method() -> None:
     data = as_editor_sees(SCENARIO_DIR / "bad-prompt-rollout.yaml")
     assert data["runner"] == "prompt-rollout" and data["method"]["kind"] == "prompt-rollout"  # not a fault kind
     scenario_validator().validate(data)
+
+
+def test_the_staging_proxy_fault_files_load_with_the_proxy_loader() -> None:
+    from replaylab.proxy.control import load_proxy_scenario
+
+    files = sorted(STAGING.glob("*.yaml"))
+    assert files, "scenarios/staging/ ships a proxy fault file"
+    for path in files:
+        assert load_proxy_scenario(path).faults

@@ -66,8 +66,8 @@ def _manager(registry: PromptRegistry, policy: str = "pin", **kw: object) -> Ses
         "pin" if policy == "pin" else "hard_cutover",
         labels=LabelStore(registry, poll_interval_s=0.0),
         responder=EchoResponder(),
-        **kw,
-    )  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 # ---- artifact id and canary ---------------------------------------------------------------

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from replaylab.config import IndexSpec
+from replaylab.config import ChunkingSpec, IndexSpec
 from replaylab.errors import ConfigError, SnapshotError
-from replaylab.stack.chunker import ChunkingSpec, chunk_document, split_sentences
+from replaylab.stack.chunker import chunk_document, split_sentences
 from replaylab.stack.corpus import Document, latest_as_of, load_corpus, save_batch
 from replaylab.stack.index import load_snapshot
 from replaylab.trace import Golden
