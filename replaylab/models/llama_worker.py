@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -189,8 +190,29 @@ class LlamaWorker:
         self._stderr.close()
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it dies, even mid-completion: SIGKILL on the
+    parent's death where Linux offers it (prctl PR_SET_PDEATHSIG), and a watchdog thread everywhere
+    (stdin alone is not enough: a forked grandchild may still hold the pipe open)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="llama-worker-watchdog", daemon=True).start()
+
+
 def _serve(path: str, threads: int, extra_bufts: str) -> int:
     """The worker's loop: load the model, then answer one request a line until stdin closes."""
+    _exit_with_parent()
     # the protocol gets its own descriptor; anything llama.cpp or Python prints goes to stderr
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)

@@ -127,3 +127,32 @@ def test_every_shipped_recording_is_what_this_build_answers(monkeypatch: pytest.
             ),
         )
         assert gen.generate(request).output == recorded
+
+
+@pytest.mark.llm
+def test_the_worker_ends_when_the_process_that_started_it_is_killed(workspace: Any) -> None:
+    import signal
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from replaylab.models.llama_worker import LlamaWorker\n"
+        "w = LlamaWorker(Path(sys.argv[1]), threads=1, model='gemma-3-270m')\n"
+        "print(w.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code, str(model_file(workspace))], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(worker_pid, signal.SIGKILL)
+    pytest.fail("the llama.cpp worker outlived the process that started it")
