@@ -45,7 +45,7 @@ def _per_trace(report: BacktestReport) -> list[tuple[str, bool, bool, dict[str, 
 
 
 def _run(stack: Stack, traces: Path, engine: str, workers: int, **job: object) -> BacktestReport:
-    spec = BacktestJob(workspace=str(stack.ws.root), production=PRODUCTION, candidate=CANDIDATE, **job)  # type: ignore[arg-type]
+    spec = BacktestJob(workspace=str(stack.ws.root), production=PRODUCTION, candidate=CANDIDATE, **job)
     eng = get_engine(engine, workers=workers, stack=stack if engine == "local" else None)
     return run_backtest(spec, collect_items(str(traces)), engine=eng, keep_outcomes=True)
 
@@ -76,7 +76,7 @@ def test_local_pool_and_ray_give_the_same_per_trace_verdicts(recorded: tuple[Sta
 def test_held_retrieval_hides_an_embedder_change(recorded: tuple[Stack, Path]) -> None:
     stack, traces = recorded
     job = {"production": None, "candidate": {"embedder": "hashing-test-v2"}}
-    spec = BacktestJob(workspace=str(stack.ws.root), **job)  # type: ignore[arg-type]
+    spec = BacktestJob(workspace=str(stack.ws.root), **job)
     items = collect_items(str(traces))
     live = run_backtest(spec, items, engine=get_engine("local", workers=0, stack=stack))
     assert live.verdict == "regression" and live.evaluators[0].regressions > 20

@@ -31,10 +31,10 @@ def test_gemma_through_the_proxy_streamed_and_not(tmp_path: Path, monkeypatch: p
     ):
         client = OpenAI(base_url=proxy.base_url, api_key="unused", max_retries=0)
         kw = {"model": "gemma-3-270m", "messages": MESSAGES, "temperature": 0, "seed": 7, "max_tokens": 24}
-        plain = client.chat.completions.create(**kw)  # type: ignore[call-overload]
+        plain = client.chat.completions.create(**kw)
         streamed = "".join(
             c.choices[0].delta.content or "" for c in client.chat.completions.create(stream=True, **kw) if c.choices
-        )  # type: ignore[call-overload]
+        )
         proxy.control.flush()
         records = proxy.control.recent(2)
     assert plain.model == "gemma-3-270m" and plain.choices[0].message.content

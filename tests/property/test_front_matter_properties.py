@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from replaylab.stack.front_matter import rename_fields, split_front_matter
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(lambda s: s.strip() == s and s)
-BODY = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(lambda s: s.strip() == s and s)
+BODY = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
 
 
 @given(title=TEXT, source=TEXT, when=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)), body=BODY)

@@ -13,7 +13,7 @@ from replaylab.models.server import stream_events
 from replaylab.proxy.control import FaultRule, FaultSpec
 from replaylab.proxy.faults import Exchange, Latency, bury_passage, insert_passage, passages_of
 
-line = st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=30)
+line = st.text(alphabet=st.characters(exclude_characters="\n\r", exclude_categories=["Cs"]), max_size=30)
 passage = line.filter(lambda s: s.strip() != "" and not s.startswith("["))
 
 

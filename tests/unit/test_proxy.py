@@ -71,9 +71,9 @@ def client(proxy: LocalProxy) -> OpenAI:
 def ask(client: OpenAI, *, question: str | None = None, session: str | None = None, **kw: object) -> str:
     reply = client.chat.completions.create(
         model="sandbox-reader-1.0",
-        messages=messages(question) if question else messages(),  # type: ignore[arg-type]
+        messages=messages(question) if question else messages(),
         extra_headers={"X-Session-Id": session} if session else None,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
     return reply.choices[0].message.content or ""
 
@@ -87,7 +87,7 @@ def test_clean_traffic_passes_through_streamed_and_not(client: OpenAI, proxy: Lo
     assert ask(client) == "Refunds are processed within 14 days of the request."
     stream = client.chat.completions.create(
         model="sandbox-reader-1.0",
-        messages=messages(),  # type: ignore[arg-type]
+        messages=messages(),
         stream=True,
         stream_options={"include_usage": True},
     )

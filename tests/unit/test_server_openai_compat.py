@@ -52,7 +52,7 @@ def client(base_url: str) -> OpenAI:
 def test_streaming_through_the_openai_client_matches_the_plain_answer(client: OpenAI) -> None:
     stream = client.chat.completions.create(
         model="sandbox-reader-1.0",
-        messages=MESSAGES,  # type: ignore[arg-type]
+        messages=MESSAGES,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -91,11 +91,11 @@ def test_stop_n_and_json_mode(client: OpenAI) -> None:
     reply = client.chat.completions.create(
         model="sandbox-reader-1.0",
         messages=as_json,
-        response_format={"type": "json_object"},  # type: ignore[arg-type]
+        response_format={"type": "json_object"},
     )
     assert json.loads(reply.choices[0].message.content or "") == {"answer": ANSWER}
     with pytest.raises(openai.BadRequestError, match="must contain the word 'json'"):
-        client.chat.completions.create(model="sandbox-reader-1.0", messages=MESSAGES, response_format={"type": "json_object"})  # type: ignore[arg-type]
+        client.chat.completions.create(model="sandbox-reader-1.0", messages=MESSAGES, response_format={"type": "json_object"})
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_requests_openai_refuses_are_400(client: OpenAI, base_url: str, extra: d
 
 def test_tools_with_tool_choice_none_reach_the_model(client: OpenAI) -> None:
     tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}]
-    reply = client.chat.completions.create(model="sandbox-reader-1.0", messages=MESSAGES, tools=tools, tool_choice="none")  # type: ignore[arg-type]
+    reply = client.chat.completions.create(model="sandbox-reader-1.0", messages=MESSAGES, tools=tools, tool_choice="none")
     assert reply.choices[0].message.content == ANSWER
 
 
