@@ -9,8 +9,9 @@ lazily so that `import replaylab` (e.g. by the pytest plugin) loads nothing heav
     journal = run_drill(load_scenario("embedding-drift"), stack=stack, base=config)
 
 Layers, each importing only from those below it: cli > drills, bisection, teach,
-postmortem, golden, bench > diagnosis, evals, faults, detectors, agents, sessions >
-stack, models, cassettes > errors, registry, config, trace, variables, scenario, workspace, files.
+postmortem, golden, bench, proxy > diagnosis, evals, faults, detectors, agents, sessions, importers >
+stack, models, cassettes > errors, registry, config, trace, variables, scenario, workspace, files,
+project (the replaylab.yaml model).
 """
 
 from __future__ import annotations

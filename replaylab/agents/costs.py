@@ -28,7 +28,8 @@ from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, Field
 
-from replaylab.agents.loop import HORIZON, AgentRun, GuardConfig, run_session
+from replaylab.agents.agent_run import AgentRun, GuardConfig
+from replaylab.agents.loop import HORIZON, run_session
 
 HOURS_PER_WEEK = 168
 SEED_HEALTHY_WEEKLY_USD = 127.0

@@ -100,7 +100,8 @@ def rerecord_gemma_cassette(stack: Stack, out: Path = ROOT / "cassettes" / "demo
     import tempfile
 
     from replaylab.bisection.trace_bisector import TraceBisector
-    from replaylab.cassettes.profile import RecordMode, load_cassette, use_cassette
+    from replaylab.cassettes.cassette_file import load_cassette
+    from replaylab.cassettes.profile import RecordMode, use_cassette
     from replaylab.diagnosis.counterfactuals import counterfactuals
     from replaylab.diagnosis.tree import diagnose
     from replaylab.models.server import LocalEndpoint

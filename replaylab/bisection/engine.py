@@ -60,6 +60,7 @@ from replaylab.bisection.probe import (
     jsonable,
 )
 from replaylab.bisection.rollback import RollbackTarget, rollback_version
+from replaylab.bisection.wording import causes_sentence, interactions_sentence
 from replaylab.errors import ConfigError
 
 __all__ = [
@@ -206,8 +207,30 @@ def bisect(
         return _finish(result, prober, problem)
     result.reproducible = True
 
-    # 2. one at a time: the whole fix sweep first, so that for k = 2 the cause check
-    # of one variable is a memo hit on the other's fix swap
+    found, fixers = _one_at_a_time(result, prober, world, layers)
+    if found:
+        clauses = [causes_sentence(found, len(differing))]
+    else:
+        result.interactions = _interactions(world, prober)
+        clauses = [interactions_sentence(result.interactions, fixers, len(differing))]
+
+    # 4. first bad version, inside each cause that has a history, and where to roll back to
+    for v in found:
+        if histories is not None and v in histories:
+            clauses += _version_search(result, prober, world, v, histories[v], (live or {}).get(v))
+
+    # 5. culprit chunks: the caller passes chunks when the context is suspect
+    if chunks is not None and chunk_outcome is not None:
+        clauses.append(_culprit_chunks(result, prober, chunks, chunk_outcome))
+    return _finish(result, prober, "; ".join(clauses))
+
+
+def _one_at_a_time(
+    result: BisectResult, prober: Prober, world: _World, layers: Mapping[str, str] | None
+) -> tuple[list[str], list[str]]:
+    """Phase 2: (causes, fixers). The whole fix sweep first, so that for k = 2 the cause check
+    of one variable is a memo hit on the other's fix swap."""
+    differing, good, bad = world.differing, world.good, world.bad
     fix = {v: world.verdict(prober, world.all_bad_but(v), phase="fix", name=v) for v in differing}
     fixers = [v for v in differing if fix[v].status == "pass"]
     cause = {v: world.verdict(prober, [v], phase="cause", name=v) for v in fixers}
@@ -233,24 +256,15 @@ def bisect(
         )
         for v in found
     ]
-    if found:
-        clauses = [_causes_sentence(found, len(differing))]
-    else:
-        result.interactions = _interactions(world, prober)
-        clauses = [_interactions_sentence(result.interactions, fixers, len(differing))]
+    return found, fixers
 
-    # 4. first bad version, inside each cause that has a history, and where to roll back to
-    for v in found:
-        if histories is not None and v in histories:
-            clauses += _version_search(result, prober, world, v, histories[v], (live or {}).get(v))
 
-    # 5. culprit chunks: the caller passes chunks when the context is suspect
-    if chunks is not None and chunk_outcome is not None:
-        finding = culprit_chunks(prober, chunks=chunks, chunk_outcome=chunk_outcome, bad=differing)
-        result.culprit_chunks = finding.culprits
-        result.culprit_chunks_reason = finding.reason
-        clauses.append(finding.reason)
-    return _finish(result, prober, "; ".join(clauses))
+def _culprit_chunks(result: BisectResult, prober: Prober, chunks: Sequence[str], chunk_outcome: ChunkOutcome) -> str:
+    """Phase 5: the chunks of the bad run whose removal makes it pass; returns the clause saying so."""
+    finding = culprit_chunks(prober, chunks=chunks, chunk_outcome=chunk_outcome, bad=result.differing)
+    result.culprit_chunks = finding.culprits
+    result.culprit_chunks_reason = finding.reason
+    return finding.reason
 
 
 def _version_search(
@@ -354,48 +368,6 @@ def _reproduce_problem(*, bad_v: Verdict, good_v: Verdict, differing: list[str])
     if good_v.status == "fail":
         return f"good configuration fails {good_v.tally('fail')}: choose another --good"
     return ""
-
-
-_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-
-
-def _number(n: int) -> str:
-    return _WORDS[n] if n < len(_WORDS) else str(n)
-
-
-def _quote(names: Sequence[str]) -> str:
-    return "[" + ", ".join(names) + "]"
-
-
-def _causes_sentence(found: list[str], k: int) -> str:
-    head = f"every differing variable was tried alone ({k} differing); "
-    head += f"{_number(len(found))} ({', '.join(found)})"
-    if len(found) == 1:
-        return head + " fixes the failure and causes it in the good configuration"
-    return head + " each fix the failure and cause it in the good configuration"
-
-
-def _interactions_sentence(sets: list[list[str]], fixers: list[str], k: int) -> str:
-    text = "no single variable both fixes the failure and causes it in the good configuration"
-    if fixers:
-        verbs = "fixes it but does" if len(fixers) == 1 else "fix it but do"
-        text += f" ({', '.join(fixers)} {verbs} not cause it alone)"
-    plural = "set" if len(sets) == 1 else "sets"
-    text += f"; ddmin over the {k} differing variables found {_number(len(sets))} "
-    text += f"minimal failure-inducing {plural}: "
-    text += ", ".join(_quote(s) for s in sets)
-    alone = [s[0] for s in sets if len(s) == 1]
-    together = [s for s in sets if len(s) > 1]
-    if together and not alone and len(together) == 1:
-        text += " (they fail only together)"
-    elif alone and not together and len(alone) > 1:
-        text += " (each fails on its own: revert every one)"
-    elif alone and together:  # independent causes and true interactions are different findings
-        text += f" ({', '.join(alone)} {'fails' if len(alone) == 1 else 'each fail'} alone; "
-        text += "; ".join(f"{' + '.join(g)} fail only together" for g in together) + ": revert every set)"
-    elif len(together) > 1:
-        text += " (each set fails only together, and each on its own: revert every set)"
-    return text
 
 
 def _finish(result: BisectResult, prober: Prober, stopped_because: str) -> BisectResult:

@@ -75,17 +75,10 @@ def first_bad_version(
     ceil(log2 M) replays per seed. Where the history is not monotone it finds *a*
     pass -> fail transition, as git bisect does.
     """
-    keys = [canonical(h) for h in history]
-    good_key, bad_key = canonical(good_value), canonical(bad_value)
-    if bad_key not in keys:
-        return VersionFinding(first=None, reason=f"the history of {variable} lacks its bad value")
-    newest_bad = max(i for i, k in enumerate(keys) if k == bad_key)
-    goods = [i for i in range(newest_bad) if keys[i] == good_key]
-    if not goods:
-        reason = f"the history of {variable} holds no good value before its bad value"
-        return VersionFinding(first=None, reason=reason)
-    lo = goods[-1]
-    hi = next(i for i in range(lo + 1, len(keys)) if keys[i] == bad_key)
+    bracket = _bracket(history, variable=variable, good_value=good_value, bad_value=bad_value)
+    if isinstance(bracket, str):
+        return VersionFinding(first=None, reason=bracket)
+    lo, hi = bracket
     before = prober.replays
 
     def status(index: int) -> str:
@@ -100,17 +93,7 @@ def first_bad_version(
     if status(lo) != "pass" or status(hi) != "fail":
         reason = f"the good and bad versions of {variable} do not pass and fail with the others bad"
         return VersionFinding(first=None, reason=reason)
-    skipped: set[int] = set()
-    while candidates := [i for i in range(lo + 1, hi) if i not in skipped]:
-        middle = (lo + hi) / 2
-        index = min(candidates, key=lambda i: (abs(i - middle), i))
-        verdict = status(index)
-        if verdict == "pass":
-            lo = index
-        elif verdict == "fail":
-            hi = index
-        else:  # git bisect skip: the nearest untried neighbour is next
-            skipped.add(index)
+    lo, hi, skipped = _narrow(status, lo, hi)
     first = FirstBad(
         variable=variable,
         index=hi,
@@ -126,6 +109,36 @@ def first_bad_version(
     if first.skipped:
         reason += " or one of the unresolved versions " + ", ".join(str(i + 1) for i in first.skipped)
     return VersionFinding(first=first, reason=reason)
+
+
+def _bracket(history: Sequence[Any], *, variable: str, good_value: Any, bad_value: Any) -> tuple[int, int] | str:
+    """(newest good version before the bad one, first bad version after it), or why there is none."""
+    keys = [canonical(h) for h in history]
+    good_key, bad_key = canonical(good_value), canonical(bad_value)
+    if bad_key not in keys:
+        return f"the history of {variable} lacks its bad value"
+    newest_bad = max(i for i, k in enumerate(keys) if k == bad_key)
+    goods = [i for i in range(newest_bad) if keys[i] == good_key]
+    if not goods:
+        return f"the history of {variable} holds no good value before its bad value"
+    lo = goods[-1]
+    return lo, next(i for i in range(lo + 1, len(keys)) if keys[i] == bad_key)
+
+
+def _narrow(status: Callable[[int], str], lo: int, hi: int) -> tuple[int, int, set[int]]:
+    """Binary search between a passing `lo` and a failing `hi`: (last pass, first fail, skipped)."""
+    skipped: set[int] = set()
+    while candidates := [i for i in range(lo + 1, hi) if i not in skipped]:
+        middle = (lo + hi) / 2
+        index = min(candidates, key=lambda i: (abs(i - middle), i))
+        verdict = status(index)
+        if verdict == "pass":
+            lo = index
+        elif verdict == "fail":
+            hi = index
+        else:  # git bisect skip: the nearest untried neighbour is next
+            skipped.add(index)
+    return lo, hi, skipped
 
 
 def culprit_chunks(prober: Prober, *, chunks: Sequence[str], chunk_outcome: ChunkOutcome, bad: list[str]) -> ChunkFinding:

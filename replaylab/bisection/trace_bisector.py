@@ -20,7 +20,7 @@ from replaylab.bisection.engine import BisectResult, RunResult, Step, bisect
 from replaylab.config import RunConfig, load_partial_config
 from replaylab.errors import ConfigError, ReplayFailed
 from replaylab.files import parse_json, read_input_text
-from replaylab.stack.pipeline import Stack
+from replaylab.stack.pipeline import Stack, Stage
 from replaylab.stack.prompts import parse_prompt_id
 from replaylab.trace import Trace, load_trace
 from replaylab.variables import apply_values, differing, get_variable, read_values
@@ -173,13 +173,21 @@ class TraceBisector:
         self.verdict = verdict or default_verdict
         self.evidence: dict[str, Trace] = {}
         self.histories: dict[str, list[Any]] = {}
+        # a trace recorded by `replaylab proxy` holds the prompt exactly as it reached the model and
+        # its passages, not a replaylab prompt version or index: those stages replay as recorded
+        self.holds: tuple[Stage, ...] = ("retrieval", "prompt") if trace.tags.get("source") == "replaylab-proxy" else ()
 
     def _run(self, config: RunConfig, seed: int, *, seeded: bool) -> RunResult:
         if seeded:
             config = config.model_copy(update={"sampling": config.sampling.model_copy(update={"seed": seed})})
         try:
             replayed = self.stack.run(
-                self.trace.question, config, golden=self.trace.golden, recorded=self.trace, session_id=self.trace.session_id
+                self.trace.question,
+                config,
+                golden=self.trace.golden,
+                recorded=self.trace,
+                holds=self.holds,
+                session_id=self.trace.session_id,
             )
         except ReplayFailed as exc:
             return RunResult(passed=None, reason=str(exc).splitlines()[0])

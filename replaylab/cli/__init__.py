@@ -32,6 +32,12 @@ _COMMAND_MODULES = (
     "replaylab.cli.agents_cmd",
     "replaylab.cli.teach_cmd",
     "replaylab.cli.experiments_cmd",
+    "replaylab.cli.import_cmd",
+    "replaylab.cli.project_cmd",
+    "replaylab.cli.detect_cmd",
+    "replaylab.cli.sessions_cmd",
+    "replaylab.cli.proxy_cmd",
+    "replaylab.cli.backtest_cmd",
 )
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod)
@@ -43,6 +49,9 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
+        from replaylab.files import check_arguments
+
+        check_arguments(sys.argv[1:])
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)

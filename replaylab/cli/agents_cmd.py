@@ -17,8 +17,8 @@ def agent_costs(
     horizon: Annotated[int, typer.Option(help="Steps before an unguarded session is cut off")] = 200,
 ) -> None:
     """Project the agent loop's weekly cost: healthy, tools-v2 with guards off, and with guards on."""
+    from replaylab.agents.agent_run import GuardConfig
     from replaylab.agents.costs import TrafficAssumptions, compare_with_seed, project_week
-    from replaylab.agents.loop import GuardConfig
     from replaylab.config import CorpusSpec
 
     docs = {d.doc_id: f"{d.title}: {d.text}" for d in get_stack().documents(CorpusSpec())}

@@ -79,22 +79,7 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
             f"--fail-rate {max(0.01, round(result.bad_fail_rate, 2)):g} --seeds {max(10, 2 * len(result.seeds))}[/yellow]"
         )
     if result.swaps:
-        table = Table(title="one variable at a time", title_justify="left")
-        for col in ("variable", "layer", "bad→good fixes", "good→bad breaks", "verdict"):
-            table.add_column(col)
-        layers = {c.variable: c.layer for c in result.causes}
-        from replaylab.variables import layer_of
-
-        for s in result.swaps:
-            verdict = "[bold red]CAUSE[/bold red]" if s.fixes and s.causes else ("fixes only" if s.fixes else "–")
-            table.add_row(
-                s.variable,
-                layers.get(s.variable) or layer_of(s.variable),
-                "–" if s.fix_rate is None else f"{s.fix_rate:.0%}",
-                "–" if s.cause_rate is None else f"{s.cause_rate:.0%}",
-                verdict,
-            )
-        console.print(table)
+        console.print(_swaps_table(result))
     for c in result.causes:
         console.print(
             f"[bold red]cause:[/bold red] {c.variable} ({c.layer} layer): "
@@ -105,6 +90,42 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
             console.print(f"[bold red]independent cause:[/bold red] {group[0]} fails on its own (revert it too)")
         else:
             console.print(f"[bold red]interaction:[/bold red] {', '.join(group)} fail only together")
+    _print_versions(result, histories)
+    if result.culprit_chunks:
+        console.print(f"[bold]culprit chunks:[/bold] {escape(', '.join(result.culprit_chunks))}")
+    for step in result.rollback:
+        console.print(f"[bold]rollback:[/bold] {escape(step)}")
+    if result.unresolved:
+        _print_unresolved(result)
+    console.print(
+        f"{result.replays} replays ({result.cache_hits} memo hits, {result.unresolved} unresolved) in "
+        f"{result.elapsed_s:.2f}s — {escape(result.stopped_because)}"
+    )
+    console.print(f"[dim]reproduce: {result.reproduce}[/dim]")
+
+
+def _swaps_table(result: BisectResult) -> Table:
+    """Each differing variable swapped alone: its fix and cause rates and the verdict."""
+    table = Table(title="one variable at a time", title_justify="left")
+    for col in ("variable", "layer", "bad→good fixes", "good→bad breaks", "verdict"):
+        table.add_column(col)
+    layers = {c.variable: c.layer for c in result.causes}
+    from replaylab.variables import layer_of
+
+    for s in result.swaps:
+        verdict = "[bold red]CAUSE[/bold red]" if s.fixes and s.causes else ("fixes only" if s.fixes else "–")
+        table.add_row(
+            s.variable,
+            layers.get(s.variable) or layer_of(s.variable),
+            "–" if s.fix_rate is None else f"{s.fix_rate:.0%}",
+            "–" if s.cause_rate is None else f"{s.cause_rate:.0%}",
+            verdict,
+        )
+    return table
+
+
+def _print_versions(result: BisectResult, histories: dict[str, list[Any]] | None) -> None:
+    """The first-bad-version search of each cause, with labels when its history is known."""
     for fb in result.first_bad_version:
         hist = (histories or {}).get(fb.variable)
         if hist:
@@ -120,26 +141,20 @@ def print_result(result: BisectResult, *, good_desc: str, histories: dict[str, l
                 f"[bold]first bad version[/bold] of {fb.variable}: {escape(version_label(fb.variable, fb.value, fb.index))} "
                 f"(last good: version {fb.last_good_index + 1}, oldest = 1)"
             )
-    if result.culprit_chunks:
-        console.print(f"[bold]culprit chunks:[/bold] {escape(', '.join(result.culprit_chunks))}")
-    for step in result.rollback:
-        console.print(f"[bold]rollback:[/bold] {escape(step)}")
-    if result.unresolved:
-        reasons = [st.result.reason for st in result.steps if st.result.passed is None and st.result.reason]
-        every = result.unresolved == result.replays
-        count = f"all {result.replays} replays" if every else f"{result.unresolved} of {result.replays} replays"
-        console.print(
-            f"[{'red' if every else 'yellow'}]{count} unresolved"
-            + (f", e.g. {escape(short(reasons[0], 300))}" if reasons else "")
-            + "[/]"
-        )
-        if every and any("CassetteMiss" in r for r in reasons):
-            console.print("[red]the cassette holds none of these requests: re-run with --live to record them[/red]")
+
+
+def _print_unresolved(result: BisectResult) -> None:
+    """How many replays did not resolve, an example reason, and the cassette hint when none did."""
+    reasons = [st.result.reason for st in result.steps if st.result.passed is None and st.result.reason]
+    every = result.unresolved == result.replays
+    count = f"all {result.replays} replays" if every else f"{result.unresolved} of {result.replays} replays"
     console.print(
-        f"{result.replays} replays ({result.cache_hits} memo hits, {result.unresolved} unresolved) in "
-        f"{result.elapsed_s:.2f}s — {escape(result.stopped_because)}"
+        f"[{'red' if every else 'yellow'}]{count} unresolved"
+        + (f", e.g. {escape(short(reasons[0], 300))}" if reasons else "")
+        + "[/]"
     )
-    console.print(f"[dim]reproduce: {result.reproduce}[/dim]")
+    if every and any("CassetteMiss" in r for r in reasons):
+        console.print("[red]the cassette holds none of these requests: re-run with --live to record them[/red]")
 
 
 def _print_header(t: Trace, path: Path) -> None:
@@ -188,10 +203,46 @@ def bisect_cmd(
     stochastic = recorded.config.sampling.temperature > 0 or good_cfg.sampling.temperature > 0
     n = seeds or (5 if stochastic else 1)
     bisector = TraceBisector(stack, recorded)
+    result = _run_bisector(
+        bisector,
+        recorded,
+        trace,
+        live=live,
+        good=good_cfg,
+        seeds=list(range(n)),
+        seeded=stochastic or seeds is not None,
+        pass_threshold=fail_threshold(fail_rate),
+    )
+    result.reproduce = reproduce_command(trace, good, seeds, live=live, fail_rate=fail_rate)
+    print_result(result, good_desc=good_desc, histories=bisector.histories)
+    if json_out:
+        atomic_write_text(json_out, result.model_dump_json(indent=2))
+        console.print(f"JSON report written to {json_out}")
+    if html:
+        from replaylab.cli.report import bisect_html
+
+        atomic_write_text(html, bisect_html(result, trace=recorded, evidence=bisector.evidence, good_desc=good_desc))
+        console.print(f"HTML report written to {html}")
+    if not result.reproducible:
+        raise typer.Exit(1)
+
+
+def _run_bisector(
+    bisector: TraceBisector,
+    recorded: Trace,
+    trace: Path,
+    *,
+    live: bool,
+    good: RunConfig,
+    seeds: list[int],
+    seeded: bool,
+    pass_threshold: float,
+) -> BisectResult:
+    """Run the bisection inside the trace's cassette session, behind a spinner counting replays."""
     from replaylab.cassettes.session import cassette_session
 
     with (
-        cassette_session(recorded, trace_path=trace, live=live, stack=stack),
+        cassette_session(recorded, trace_path=trace, live=live, stack=bisector.stack),
         Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -207,22 +258,4 @@ def bisect_cmd(
         def on_step(step: Step) -> None:
             progress.update(task, advance=1, description=f"{step.phase}: {short(step.name, 40)}")
 
-        result = bisector.run(
-            good=good_cfg,
-            seeds=list(range(n)),
-            seeded=stochastic or seeds is not None,
-            on_step=on_step,
-            pass_threshold=fail_threshold(fail_rate),
-        )
-    result.reproduce = reproduce_command(trace, good, seeds, live=live, fail_rate=fail_rate)
-    print_result(result, good_desc=good_desc, histories=bisector.histories)
-    if json_out:
-        atomic_write_text(json_out, result.model_dump_json(indent=2))
-        console.print(f"JSON report written to {json_out}")
-    if html:
-        from replaylab.cli.report import bisect_html
-
-        atomic_write_text(html, bisect_html(result, trace=recorded, evidence=bisector.evidence, good_desc=good_desc))
-        console.print(f"HTML report written to {html}")
-    if not result.reproducible:
-        raise typer.Exit(1)
+        return bisector.run(good=good, seeds=seeds, seeded=seeded, on_step=on_step, pass_threshold=pass_threshold)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,9 @@ from replaylab.cli._common import base_config, console, get_stack, golden_path, 
 from replaylab.errors import InputError, TraceError
 from replaylab.files import atomic_write_text
 from replaylab.trace import Trace, load_trace
+
+if TYPE_CHECKING:
+    from replaylab.detectors.measure import DetectorTable
 
 detectors_app = typer.Typer(no_args_is_help=True, help="The detectors: measure their TP and FP rates.")
 app.add_typer(detectors_app, name="detectors")
@@ -164,6 +167,21 @@ def measure_cmd(
             seed=seed,
             progress=lambda text: status.update(f"measuring: {text}"),
         )
+    console.print(_measured_table(table, traffic=traffic, window_size=window_size, clean_windows=clean_windows))
+    for kind, why in {**table.skipped, **table.errors}.items():
+        console.print(f"[yellow]{escape(kind)}: {escape(short(why, 200))}[/yellow]")
+    kept = save_measured(stack.ws.root, table)
+    console.print(f"measurement kept in {kept} (load_measured reads it back for drill journals)")
+    if json_out:
+        atomic_write_text(json_out, table.model_dump_json(indent=2))
+        console.print(f"JSON written to {json_out}")
+    if markdown:
+        atomic_write_text(markdown, table.markdown() + "\n")
+        console.print(f"markdown written to {markdown}")
+
+
+def _measured_table(table: DetectorTable, *, traffic: str, window_size: int, clean_windows: int) -> Table:
+    """Each detector's TP rate per fault and FP rate on clean windows (detectors with no fault row too)."""
     out = Table(
         title=f"detectors ({traffic} traffic): {window_size} requests a window, baseline {table.baseline_requests}, "
         f"FP resolution {1 / clean_windows:.1%}",
@@ -179,14 +197,4 @@ def measure_cmd(
     for name, n in sorted(table.clean_fired.items()):
         if name not in shown:
             out.add_row(name, "(none on golden traffic)", "–", "–", f"{n / clean_windows:.0%} of {clean_windows}")
-    console.print(out)
-    for kind, why in {**table.skipped, **table.errors}.items():
-        console.print(f"[yellow]{escape(kind)}: {escape(short(why, 200))}[/yellow]")
-    kept = save_measured(stack.ws.root, table)
-    console.print(f"measurement kept in {kept} (load_measured reads it back for drill journals)")
-    if json_out:
-        atomic_write_text(json_out, table.model_dump_json(indent=2))
-        console.print(f"JSON written to {json_out}")
-    if markdown:
-        atomic_write_text(markdown, table.markdown() + "\n")
-        console.print(f"markdown written to {markdown}")
+    return out

@@ -24,6 +24,7 @@ _MODELS: tuple[tuple[str, str, str], ...] = (
     ("canary-gate-report", "replaylab.golden.release_gate", "GateReport"),
     ("project", "replaylab.project", "ProjectFile"),
     ("golden-run-report", "replaylab.golden.batch", "GoldenRunReport"),
+    ("backtest-report", "replaylab.backtest.model", "BacktestReport"),
 )
 
 

@@ -10,15 +10,19 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from replaylab.cli import app
-from replaylab.cli._common import base_config, console, get_stack, short
+from replaylab.cli._common import base_config, check_outputs, console, get_stack, short
 from replaylab.errors import ConfigError
 from replaylab.files import atomic_write_text
+
+if TYPE_CHECKING:
+    from replaylab.golden.release_gate import GateReport
+    from replaylab.teach import GameSession, SessionRecord
 
 golden_app = typer.Typer(no_args_is_help=True, help="The workspace golden set: bundled cases plus regression cases.")
 app.add_typer(golden_app, name="golden")
@@ -100,18 +104,10 @@ def teach(
     if scoreboard:
         _print_scoreboard()
         return
-    from replaylab.scenario import load_scenario, scenario_names
-    from replaylab.teach import GameSession, Scoreboard, open_incident, read_script, run_script
-    from replaylab.teach.terminal import PROMPT, play, render
+    from replaylab.scenario import load_scenario
+    from replaylab.teach import GameSession, Scoreboard, open_incident, read_script
 
-    if scenario is None:
-        raise ConfigError("Give a SCENARIO (or `random`), or --scoreboard")
-    if scenario == "random":
-        names = scenario_names()
-        if not names:
-            raise ConfigError("No scenario in scenarios/ to pick from")
-        scenario = random.choice(names)
-    sc = load_scenario(scenario)
+    sc = load_scenario(_scenario_name(scenario))
     commands = read_script(script) if script else None
     stack = get_stack()
     base = base_config(config)
@@ -132,23 +128,43 @@ def teach(
                     progress=lambda msg: status.update(f"paging on-call: {msg}"),
                 )
             )
-        session = GameSession(incident, stack=stack, trainee=trainee)
-        if commands is None:
-            rec = play(session, console=console)
-        else:
-            render(console, session.opening())
-
-            def echo(command: str, reply: object) -> None:
-                console.print(f"{PROMPT}{command}", style="bold", markup=False, highlight=False)
-                render(console, reply)  # type: ignore[arg-type]
-
-            rec = run_script(session, commands, on_reply=echo)
+        rec = _play(GameSession(incident, stack=stack, trainee=trainee), commands)
     console.print("[dim]fault rolled back; the sandbox serves the steady state again[/dim]")
     if json_out:
         atomic_write_text(json_out, rec.model_dump_json(indent=2) + "\n")
         console.print(f"transcript and score written to {json_out}")
     if record:
         Scoreboard(stack.ws).add(rec, mode="interactive" if commands is None else "script")
+
+
+def _scenario_name(scenario: str | None) -> str:
+    """The scenario to open: the one named, or a random one for `random`."""
+    from replaylab.scenario import scenario_names
+
+    if scenario is None:
+        raise ConfigError("Give a SCENARIO (or `random`), or --scoreboard")
+    if scenario == "random":
+        names = scenario_names()
+        if not names:
+            raise ConfigError("No scenario in scenarios/ to pick from")
+        scenario = random.choice(names)
+    return scenario
+
+
+def _play(session: GameSession, commands: list[str] | None) -> SessionRecord:
+    """Play the session at the terminal, or the script's commands with each one echoed."""
+    from replaylab.teach import run_script
+    from replaylab.teach.terminal import PROMPT, play, render
+
+    if commands is None:
+        return play(session, console=console)
+    render(console, session.opening())
+
+    def echo(command: str, reply: object) -> None:
+        console.print(f"{PROMPT}{command}", style="bold", markup=False, highlight=False)
+        render(console, reply)  # type: ignore[arg-type]
+
+    return run_script(session, commands, on_reply=echo)
 
 
 @app.command()
@@ -159,12 +175,16 @@ def postmortem(
     traces: Annotated[Path | None, typer.Option(help="Folder of saved traces to match a journal's failing ids")] = None,
     reproduce: Annotated[bool, typer.Option(help="Drill journal without traces: re-inject the fault in the sandbox")] = False,
     config: Annotated[Path | None, typer.Option(help="Base RunConfig for --reproduce")] = None,
-    scenario: Annotated[str | None, typer.Option(help="Scenario for --reproduce (default: the journal's, by name)")] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="The journal to draft from a `drill --all --json` file; also the scenario for --reproduce"),
+    ] = None,
 ) -> None:
     """Draft an AI postmortem in Markdown, every section filled from recorded data."""
     from replaylab.postmortem.draft import draft_postmortem, load_run, reproduce_drill
 
-    inp = load_run(run, traces=trace, traces_dir=traces)
+    check_outputs(inputs=[run, config, *(trace or [])], outputs=[out])
+    inp = load_run(run, traces=trace, traces_dir=traces, scenario=scenario)
     stack = get_stack()
     if reproduce and inp.kind == "drill" and not inp.traces:
         with console.status("reproducing the drill's fault in the sandbox…"):
@@ -233,6 +253,8 @@ def canary_gate(
     label: Annotated[str, typer.Option(help="The label to move when the candidate passes")] = "production",
     dry_run: Annotated[bool, typer.Option(help="Decide, but move no label")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the gate report as JSON")] = None,
+    engine: Annotated[str, typer.Option(help="Backtest engine the pairs replay on: local or ray")] = "local",
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes / Ray actors (local 0 = in this process)")] = 0,
 ) -> None:
     """Replay golden cases and recent traces on candidate and production; refuse the label move on regression (exit 1)."""
     from replaylab.config import load_config
@@ -242,6 +264,9 @@ def canary_gate(
     cand = load_config(candidate)
     prod = load_config(baseline) if baseline else production_config(stack, base_config(None), label=label)
     cases = gate_cases(stack, sample=sample, traces_dir=sample_traces)
+    from replaylab.backtest import get_engine
+
+    runner = get_engine(engine, workers=workers or None, stack=stack) if engine != "local" or workers else None
     with console.status(f"replaying {len(cases)} cases on production and candidate…") as status:
         report = run_gate(
             stack,
@@ -250,7 +275,28 @@ def canary_gate(
             cases=cases,
             threshold=threshold,
             progress=lambda i, n: status.update(f"replayed {i}/{n} cases"),
+            engine=runner,
         )
+    console.print(_gate_table(report, threshold=threshold))
+    _print_gate_details(report)
+    if not dry_run:
+        promote(stack, report, label=label)
+    elif report.accepted:
+        report.note = f"dry run: {label} label not moved"
+    if report.accepted:
+        console.print(f"[green]ACCEPTED[/green] {report.note}")
+    else:
+        console.print("[red]REFUSED[/red]: " + "; ".join(report.reasons))
+        console.print(f"  {report.note or f'{label} label not moved'}")
+    if json_out:
+        atomic_write_text(json_out, report.model_dump_json(indent=2) + "\n")
+        console.print(f"gate report written to {json_out}")
+    if not report.accepted:
+        raise typer.Exit(1)
+
+
+def _gate_table(report: GateReport, *, threshold: float) -> Table:
+    """Each evaluator's pass rates, b/c counts, McNemar p and mean difference, production vs candidate."""
     table = Table(
         caption="b/c: cases that pass in production and fail in the candidate / the reverse",
         title=f"canary gate: {report.cases} cases ({report.golden_cases} golden, {report.trace_cases} traces), "
@@ -271,24 +317,15 @@ def canary_gate(
             ci,
             "[red]REGRESSED[/red]" if c.regressed else "ok",
         )
-    console.print(table)
+    return table
+
+
+def _print_gate_details(report: GateReport) -> None:
+    """The significance line and the first regressed cases."""
+    console.print(f"significance: {report.significance} (verdict McNemar p={report.mcnemar_p:.3g})", style="dim")
     for pair in report.regressed_cases[:5]:
         console.print(
             f"  {pair.ref}: {short(pair.baseline_output, 50)!r} → {short(pair.candidate_output, 50)!r}"
             f" ({', '.join(pair.failed) or 'verdict'})",
             style="dim",
         )
-    if not dry_run:
-        promote(stack, report, label=label)
-    elif report.accepted:
-        report.note = f"dry run: {label} label not moved"
-    if report.accepted:
-        console.print(f"[green]ACCEPTED[/green] {report.note}")
-    else:
-        console.print("[red]REFUSED[/red]: " + "; ".join(report.reasons))
-        console.print(f"  {report.note or f'{label} label not moved'}")
-    if json_out:
-        atomic_write_text(json_out, report.model_dump_json(indent=2) + "\n")
-        console.print(f"gate report written to {json_out}")
-    if not report.accepted:
-        raise typer.Exit(1)

@@ -194,55 +194,37 @@ def measure_detectors(
     )
     rng = random.Random(seed)
     baseline_items = rng.sample(list(golden), min(baseline_size, len(golden)))
-    baselines: dict[str, list[Trace]] = {}
-
-    def baseline_of(dep: Deployment) -> list[Trace]:
-        key = dep.model_dump_json()
-        if key not in baselines:
-            baselines[key] = run_traffic(stack, dep, baseline_items, tags={"window": "baseline"})
-        return baselines[key]
-
-    def say(text: str) -> None:
-        if progress is not None:
-            progress(text)
-
-    say("clean traffic")
-    clean_base = baseline_of(deployment)
+    m = _Measurement(stack, golden, rng, window_size, baseline_items, progress)
+    m.say("clean traffic")
+    clean_base = m.baseline_of(deployment)
     clean_fired: dict[str, int] = {d.name: 0 for d in dets}
-    errors: dict[str, str] = {}
     for w in range(clean_windows):
         win = run_traffic(stack, deployment, _window_items(rng, golden, window_size), tags={"window": f"clean-{w}"})
         for d in dets:
-            clean_fired[d.name] += _fires(d, win, clean_base, stack=stack, errors=errors)
-    fired: dict[tuple[str, str], int] = {}
-    affected: dict[str, int] = {}
-    skipped: dict[str, str] = {}
+            clean_fired[d.name] += _fires(d, win, clean_base, stack=stack, errors=m.errors)
     for fault in flts:
         pairs = [d for d in dets if not own_only or fault.kind in OWN_FAULTS.get(d.name, ())]
-        label = fault_label(fault)
-        if not pairs:
-            continue
-        say(f"fault {label}")
-        before = Deployment.capture(stack, fault.steady_state(deployment.config)) if fault.baseline_fields else deployment
-        base = baseline_of(before)
-        try:
-            injection = fault.inject(before, stack=stack, golden=golden)
-        except ReplaylabError as exc:
-            skipped[label] = str(exc)
-            continue
-        try:
-            affected[label] = len(injection.affected_qids)
-            hit = [g for g in golden if g.qid in set(injection.affected_qids)]
-            for w in range(windows):
-                chosen = _window_items(rng, golden, window_size, first=hit if traffic == "affected" else ())
-                win = run_traffic(stack, injection.after, chosen, seed=w, tags={"window": f"{fault.kind}-{w}"})
-                for d in pairs:
-                    key = (d.name, label)
-                    fired[key] = fired.get(key, 0) + _fires(d, win, base, stack=stack, errors=errors)
-        finally:
-            fault.rollback(injection, stack=stack)
+        if pairs:
+            m.fault_windows(fault, deployment, pairs, windows=windows, traffic=traffic)
     deployment.activate(stack)
-    rows = [
+    rows = _rows(m, clean_fired, traffic=traffic, windows=windows, window_size=window_size, clean_windows=clean_windows)
+    return DetectorTable(
+        rows=rows,
+        window_size=window_size,
+        baseline_requests=len(baseline_items),
+        seed=seed,
+        skipped=m.skipped,
+        clean_fired=clean_fired,
+        clean_windows=clean_windows,
+        errors=m.errors,
+    )
+
+
+def _rows(
+    m: _Measurement, clean_fired: dict[str, int], *, traffic: Traffic, windows: int, window_size: int, clean_windows: int
+) -> list[DetectorRow]:
+    """One row per (detector, fault) measured, each detector's own fault first."""
+    return [
         DetectorRow(
             detector=d,
             fault=f,
@@ -254,17 +236,65 @@ def measure_detectors(
             clean_windows=clean_windows,
             clean_requests=clean_windows * window_size,
             fp_rate=clean_fired[d] / clean_windows,
-            affected=affected.get(f, 0),
+            affected=m.affected.get(f, 0),
         )
-        for (d, f), n in sorted(fired.items(), key=lambda kv: (kv[0][0], OWN_FAULT.get(kv[0][0]) != kv[0][1], kv[0][1]))
+        for (d, f), n in sorted(m.fired.items(), key=lambda kv: (kv[0][0], OWN_FAULT.get(kv[0][0]) != kv[0][1], kv[0][1]))
     ]
-    return DetectorTable(
-        rows=rows,
-        window_size=window_size,
-        baseline_requests=len(baseline_items),
-        seed=seed,
-        skipped=skipped,
-        clean_fired=clean_fired,
-        clean_windows=clean_windows,
-        errors=errors,
-    )
+
+
+class _Measurement:
+    """What the windows of one measurement share: the traffic sampler, baselines run once, the tallies."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        golden: Sequence[GoldenItem],
+        rng: random.Random,
+        window_size: int,
+        baseline_items: list[GoldenItem],
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        self.stack, self.golden, self.rng, self.window_size = stack, golden, rng, window_size
+        self.baseline_items, self.progress = baseline_items, progress
+        self.baselines: dict[str, list[Trace]] = {}
+        self.errors: dict[str, str] = {}
+        self.fired: dict[tuple[str, str], int] = {}
+        """(detector, fault label) -> windows it fired on."""
+        self.affected: dict[str, int] = {}
+        self.skipped: dict[str, str] = {}
+
+    def say(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress(text)
+
+    def baseline_of(self, dep: Deployment) -> list[Trace]:
+        key = dep.model_dump_json()
+        if key not in self.baselines:
+            self.baselines[key] = run_traffic(self.stack, dep, self.baseline_items, tags={"window": "baseline"})
+        return self.baselines[key]
+
+    def fault_windows(
+        self, fault: FaultBase, deployment: Deployment, pairs: list[DetectorBase], *, windows: int, traffic: Traffic
+    ) -> None:
+        """Inject `fault`, run `windows` windows of traffic through it, count who fires, roll back."""
+        stack, golden = self.stack, self.golden
+        label = fault_label(fault)
+        self.say(f"fault {label}")
+        before = Deployment.capture(stack, fault.steady_state(deployment.config)) if fault.baseline_fields else deployment
+        base = self.baseline_of(before)
+        try:
+            injection = fault.inject(before, stack=stack, golden=golden)
+        except ReplaylabError as exc:
+            self.skipped[label] = str(exc)
+            return
+        try:
+            self.affected[label] = len(injection.affected_qids)
+            hit = [g for g in golden if g.qid in set(injection.affected_qids)]
+            for w in range(windows):
+                chosen = _window_items(self.rng, golden, self.window_size, first=hit if traffic == "affected" else ())
+                win = run_traffic(stack, injection.after, chosen, seed=w, tags={"window": f"{fault.kind}-{w}"})
+                for d in pairs:
+                    key = (d.name, label)
+                    self.fired[key] = self.fired.get(key, 0) + _fires(d, win, base, stack=stack, errors=self.errors)
+        finally:
+            fault.rollback(injection, stack=stack)

@@ -161,39 +161,14 @@ def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None
     golden = trace.golden
     traces: dict[str, Trace] = {}
     runs: list[CounterfactualRun] = []
-    holds_answer: bool | None = None
 
     if trace.retrieval is not None and trace.config.context is None:
         runs.append(_replay(stack, trace, "recorded", {}, ("retrieval",), settings, traces))
     else:  # the recording held its context already (or had none): replaying the config holds it again
         runs.append(_replay(stack, trace, "recorded", {} if trace.retrieval else {"context": []}, (), settings, traces))
 
-    if golden is None or not golden.doc_ids:
-        runs.append(
-            CounterfactualRun(
-                name="oracle", description=_DESCRIPTIONS["oracle"], skipped="no golden documents to build an oracle context from"
-            )
-        )
-    else:
-        try:
-            ids, holds_answer = oracle_chunk_ids(stack, trace, golden)
-        except ReplaylabError as exc:
-            runs.append(
-                CounterfactualRun(name="oracle", description=_DESCRIPTIONS["oracle"], error=f"{type(exc).__name__}: {exc}")
-            )
-        else:
-            if ids:
-                runs.append(
-                    _replay(stack, trace, "oracle", {"context": ids, "context_order": "rank"}, (), settings, traces, fresh=True)
-                )
-            else:
-                runs.append(
-                    CounterfactualRun(
-                        name="oracle",
-                        description=_DESCRIPTIONS["oracle"],
-                        skipped=f"the current corpus holds none of {golden.doc_ids}",
-                    )
-                )
+    oracle, holds_answer = _oracle_run(stack, trace, golden, settings, traces)
+    runs.append(oracle)
 
     runs.append(_replay(stack, trace, "no_context", {"context": []}, (), settings, traces))
 
@@ -216,6 +191,25 @@ def counterfactuals(stack: Stack, trace: Trace, *, settings: EvalSettings | None
     )
     report._traces = traces
     return report
+
+
+def _oracle_run(
+    stack: Stack, trace: Trace, golden: Golden | None, settings: EvalSettings, traces: dict[str, Trace]
+) -> tuple[CounterfactualRun, bool | None]:
+    """The replay with the golden documents' chunks from the current corpus, and whether they hold the answer."""
+    if golden is None or not golden.doc_ids:
+        skipped = "no golden documents to build an oracle context from"
+        return CounterfactualRun(name="oracle", description=_DESCRIPTIONS["oracle"], skipped=skipped), None
+    try:
+        ids, holds_answer = oracle_chunk_ids(stack, trace, golden)
+    except ReplaylabError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        return CounterfactualRun(name="oracle", description=_DESCRIPTIONS["oracle"], error=error), None
+    if not ids:
+        skipped = f"the current corpus holds none of {golden.doc_ids}"
+        return CounterfactualRun(name="oracle", description=_DESCRIPTIONS["oracle"], skipped=skipped), holds_answer
+    run = _replay(stack, trace, "oracle", {"context": ids, "context_order": "rank"}, (), settings, traces, fresh=True)
+    return run, holds_answer
 
 
 def _summary(runs: list[CounterfactualRun]) -> str:

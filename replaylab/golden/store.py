@@ -178,20 +178,7 @@ class GoldenStore:
             raise InputError(f"Trace {trace.trace_id} has no golden answer: give the expected one with --answer")
         expected = answer if answer is not None else golden.answer if golden else ""
         docs = list(doc_ids) or (list(golden.doc_ids) if golden else [])
-        failing = (
-            trace
-            if answer is None
-            else trace.model_copy(
-                update={
-                    "golden": Golden(
-                        qid=golden.qid if golden else None,
-                        answer=expected,
-                        doc_ids=docs,
-                        false_premise=golden.false_premise if golden else None,
-                    )
-                }
-            )
-        )
+        failing = trace if answer is None else _with_answer(trace, expected, docs)
         found, reasons = case_checks(failing, extra=checks)
         if not found:
             raise InputError(
@@ -202,19 +189,9 @@ class GoldenStore:
         with self._locked():
             stored = self._read()
             current = self.load()
-            for c in stored.added:
-                if c.source_trace == trace.trace_id:
-                    raise InputError(f"Trace {trace.trace_id} is already in {current.id} as {c.qid}")
-                if c.question == trace.question and c.answer == expected and set(found) <= set(c.checks):
-                    raise InputError(f"{c.qid} in {current.id} already checks this question and behaviour")
+            _refuse_duplicate(stored.added, current.id, trace, expected=expected, found=found)
             version = stored.version + 1
             qid = f"reg-{len(stored.added) + 1:03d}"
-            behaviour = (
-                f"must answer {expected!r}"
-                + (f" from {', '.join(docs)}" if docs else "")
-                + f"; on {trace.trace_id} ({trace.versions.ppv}, {trace.versions.mrv.returned}, "
-                f"index {trace.versions.index_snapshot}, embedder {trace.versions.embedder}) it failed " + "; ".join(reasons)
-            )
             case = GoldenCase(
                 qid=qid,
                 question=trace.question,
@@ -225,7 +202,7 @@ class GoldenStore:
                 false_premise=golden.false_premise if golden else None,
                 route=golden.expected_route if golden else None,
                 checks=tuple(found),
-                behaviour=behaviour,
+                behaviour=_behaviour(trace, expected, docs, reasons),
                 source_trace=trace.trace_id,
                 regression_of=golden.qid if golden else None,
                 added_in=version,
@@ -244,6 +221,40 @@ class GoldenStore:
             )
             atomic_write_text(self.path, json.dumps(stored.model_dump(mode="json"), indent=2) + "\n")
         return case
+
+
+def _with_answer(trace: Trace, expected: str, docs: list[str]) -> Trace:
+    """`trace` with its golden answer replaced by the one the user gave."""
+    golden = trace.golden
+    return trace.model_copy(
+        update={
+            "golden": Golden(
+                qid=golden.qid if golden else None,
+                answer=expected,
+                doc_ids=docs,
+                false_premise=golden.false_premise if golden else None,
+            )
+        }
+    )
+
+
+def _refuse_duplicate(added: Sequence[GoldenCase], set_id: str, trace: Trace, *, expected: str, found: list[str]) -> None:
+    """InputError when `trace`, or the same question and behaviour, is already a regression case."""
+    for c in added:
+        if c.source_trace == trace.trace_id:
+            raise InputError(f"Trace {trace.trace_id} is already in {set_id} as {c.qid}")
+        if c.question == trace.question and c.answer == expected and set(found) <= set(c.checks):
+            raise InputError(f"{c.qid} in {set_id} already checks this question and behaviour")
+
+
+def _behaviour(trace: Trace, expected: str, docs: list[str], reasons: Sequence[str]) -> str:
+    """The case's behaviour in words: what it must answer, and how the trace failed it."""
+    return (
+        f"must answer {expected!r}"
+        + (f" from {', '.join(docs)}" if docs else "")
+        + f"; on {trace.trace_id} ({trace.versions.ppv}, {trace.versions.mrv.returned}, "
+        f"index {trace.versions.index_snapshot}, embedder {trace.versions.embedder}) it failed " + "; ".join(reasons)
+    )
 
 
 def _topic(current: GoldenSet, qid: str | None) -> str:

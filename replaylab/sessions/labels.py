@@ -110,6 +110,37 @@ class PropagationReport(BaseModel):
     file: str = "label-state.json in a temporary copy of the prompt registry"
 
 
+class _NewSessions:
+    """The reader side: a new session every `every_s` resolves the label; notes when it first sees `want`."""
+
+    def __init__(self, store: LabelStore, template: str, label: str, *, want: int, every_s: float) -> None:
+        self.store, self.template, self.label, self.every_s = store, template, label, every_s
+        self.want = want
+        self.seen_at = 0.0
+        self.seen = threading.Event()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            version = self.store.get(self.template, self.label)  # a new session resolves the label
+            with self.lock:
+                if version == self.want and not self.seen.is_set():
+                    self.seen_at = time.perf_counter()
+                    self.seen.set()
+            time.sleep(self.every_s)
+
+    def expect(self, version: int) -> None:
+        """Watch for `version` from now on."""
+        with self.lock:
+            self.want = version
+            self.seen.clear()
+
+    def wait(self, *, timeout: float) -> float | None:
+        """When a session first saw the expected version, or None if none did within `timeout`."""
+        return self.seen_at if self.seen.wait(timeout=timeout) else None
+
+
 def measure_propagation(
     *,
     poll_interval_s: float = 0.05,
@@ -136,22 +167,8 @@ def measure_propagation(
         if start is None or not others:
             raise ConfigError(f"Label {template}:{label} needs a second version to move to")
         store = LabelStore(registry, poll_interval_s=poll_interval_s, clock=time.perf_counter)
-        want: list[int] = [start]
-        seen_at: list[float] = [0.0]
-        seen = threading.Event()
-        stop = threading.Event()
-        lock = threading.Lock()
-
-        def new_sessions() -> None:
-            while not stop.is_set():
-                version = store.get(template, label)  # a new session resolves the label
-                with lock:
-                    if version == want[0] and not seen.is_set():
-                        seen_at[0] = time.perf_counter()
-                        seen.set()
-                time.sleep(new_session_every_s)
-
-        reader = threading.Thread(target=new_sessions, name="label-reader", daemon=True)
+        watcher = _NewSessions(store, template, label, want=start, every_s=new_session_every_s)
+        reader = threading.Thread(target=watcher.run, name="label-reader", daemon=True)
         reader.start()
         samples: list[float] = []
         missed = 0
@@ -159,17 +176,16 @@ def measure_propagation(
             for n in range(trials):
                 target = others[0] if n % 2 == 0 else start
                 time.sleep(poll_interval_s * ((0.13 + 0.37 * n) % 1.0))  # stagger the phase
-                with lock:
-                    want[0] = target
-                    seen.clear()
+                watcher.expect(target)
                 moved_at = time.perf_counter()
                 registry.move_label(template=template, label=label, version=target)
-                if seen.wait(timeout=poll_interval_s * 10 + 1.0):
-                    samples.append(round((seen_at[0] - moved_at) * 1000, 3))
+                seen_at = watcher.wait(timeout=poll_interval_s * 10 + 1.0)
+                if seen_at is not None:
+                    samples.append(round((seen_at - moved_at) * 1000, 3))
                 else:
                     missed += 1
         finally:
-            stop.set()
+            watcher.stop.set()
             reader.join(timeout=5.0)
     return PropagationReport(
         poll_interval_ms=poll_interval_s * 1000,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -30,6 +30,9 @@ from replaylab.sessions.state import render_with_memory
 from replaylab.sessions.store import SessionStore, StoredTurn
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 __all__ = ["create_app", "serve_turn"]
 
@@ -100,40 +103,63 @@ def parse_instant(text: str) -> datetime | None:
 def create_app(store: SessionStore, stack: Stack, config: RunConfig) -> Any:
     """The Starlette app of the session service."""
     from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
     from starlette.routing import Route
 
     lock = threading.Lock()
-    template = config.prompt.split("@")[0].split(":")[0]
-
-    async def body(request: Request, model: type[BaseModel]) -> Any:
-        try:
-            return model.model_validate(await request.json())
-        except (ValidationError, ValueError) as exc:
-            raise InputError(f"bad request body: {str(exc).splitlines()[0]}") from None
-
-    def guarded(fn: Any) -> Any:
-        async def endpoint(request: Request) -> JSONResponse:
-            try:
-                return JSONResponse(await fn(request))
-            except ReplaylabError as exc:
-                return JSONResponse({"error": " ".join(str(exc).split())}, status_code=400)
-
-        return endpoint
 
     def locked(fn: Any, *args: Any) -> Any:
         with lock:
             return fn(*args)
 
+    h = _session_handlers(store, stack, config, locked)
+    routes = [
+        Route("/v1/sessions", _guarded(h["start"]), methods=["POST"]),
+        Route("/v1/sessions", _guarded(h["listing"]), methods=["GET"]),
+        Route("/v1/sessions/{sid}", _guarded(h["show"]), methods=["GET"]),
+        Route("/v1/sessions/{sid}/turns", _guarded(h["turn"]), methods=["POST"]),
+        Route("/v1/sessions/{sid}/snapshots", _guarded(h["snapshot"]), methods=["POST"]),
+        Route("/v1/sessions/{sid}/revert", _guarded(h["revert"]), methods=["POST"]),
+        Route("/v1/sessions/{sid}/end", _guarded(h["end"]), methods=["POST"]),
+        Route("/v1/drain", _guarded(h["drain"]), methods=["POST"]),
+        Route("/v1/drain/{ppv}", _guarded(h["drain_status"]), methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
+
+
+async def _body(request: Request, model: type[BaseModel]) -> Any:
+    """The request's JSON body validated as `model`; anything else is one InputError."""
+    try:
+        return model.model_validate(await request.json())
+    except (ValidationError, ValueError) as exc:
+        raise InputError(f"bad request body: {str(exc).splitlines()[0]}") from None
+
+
+def _guarded(fn: Any) -> Any:
+    """An endpoint returning `fn`'s result as JSON, a ReplaylabError as a 400 with one error line."""
+    from starlette.responses import JSONResponse
+
+    async def endpoint(request: Request) -> JSONResponse:
+        try:
+            return JSONResponse(await fn(request))
+        except ReplaylabError as exc:
+            return JSONResponse({"error": " ".join(str(exc).split())}, status_code=400)
+
+    return endpoint
+
+
+def _session_handlers(store: SessionStore, stack: Stack, config: RunConfig, locked: Any) -> dict[str, Any]:
+    """The service's handlers by name; writes that replay a turn run in a thread under `locked`."""
+    from starlette.concurrency import run_in_threadpool
+
+    template = config.prompt.split("@")[0].split(":")[0]
+
     async def start(request: Request) -> Any:
-        b = await body(request, _Start)
+        b = await _body(request, _Start)
         s = await run_in_threadpool(locked, lambda: store.start(b.session_id, template=b.template or template, user_id=b.user_id))
         return s.model_dump(mode="json")
 
     async def turn(request: Request) -> Any:
-        b = await body(request, _Turn)
+        b = await _body(request, _Turn)
         sid = request.path_params["sid"]
         t, trace = await run_in_threadpool(locked, lambda: serve_turn(store, stack, config, sid, b.question))
         return {"turn": t.index, "output": t.output, "ppv": t.ppv, "trace_id": trace.trace_id}
@@ -146,11 +172,11 @@ def create_app(store: SessionStore, stack: Stack, config: RunConfig) -> Any:
         return store.get(request.path_params["sid"]).model_dump(mode="json")
 
     async def snapshot(request: Request) -> Any:
-        b = await body(request, _Label)
+        b = await _body(request, _Label)
         return store.snapshot(request.path_params["sid"], b.label).model_dump(mode="json")
 
     async def revert(request: Request) -> Any:
-        b = await body(request, _Revert)
+        b = await _body(request, _Revert)
         return store.revert(request.path_params["sid"], to=parse_instant(b.to) or b.to).model_dump(mode="json")
 
     async def end(request: Request) -> Any:
@@ -158,7 +184,7 @@ def create_app(store: SessionStore, stack: Stack, config: RunConfig) -> Any:
         return store.get(request.path_params["sid"]).model_dump(mode="json")
 
     async def drain(request: Request) -> Any:
-        b = await body(request, _Drain)
+        b = await _body(request, _Drain)
         status = store.drain(b.from_ppv, to_ppv=b.to_ppv, force=b.force, revert_to=b.revert_to)
         return {**status.model_dump(mode="json"), "complete": status.complete}
 
@@ -166,15 +192,14 @@ def create_app(store: SessionStore, stack: Stack, config: RunConfig) -> Any:
         status = store.drain_status(request.path_params["ppv"])
         return {**status.model_dump(mode="json"), "complete": status.complete}
 
-    routes = [
-        Route("/v1/sessions", guarded(start), methods=["POST"]),
-        Route("/v1/sessions", guarded(listing), methods=["GET"]),
-        Route("/v1/sessions/{sid}", guarded(show), methods=["GET"]),
-        Route("/v1/sessions/{sid}/turns", guarded(turn), methods=["POST"]),
-        Route("/v1/sessions/{sid}/snapshots", guarded(snapshot), methods=["POST"]),
-        Route("/v1/sessions/{sid}/revert", guarded(revert), methods=["POST"]),
-        Route("/v1/sessions/{sid}/end", guarded(end), methods=["POST"]),
-        Route("/v1/drain", guarded(drain), methods=["POST"]),
-        Route("/v1/drain/{ppv}", guarded(drain_status), methods=["GET"]),
-    ]
-    return Starlette(routes=routes)
+    return {
+        "start": start,
+        "turn": turn,
+        "listing": listing,
+        "show": show,
+        "snapshot": snapshot,
+        "revert": revert,
+        "end": end,
+        "drain": drain,
+        "drain_status": drain_status,
+    }

@@ -25,7 +25,7 @@ from replaylab.stack.chunker import Chunk, chunk_corpus
 from replaylab.stack.corpus import Document, GoldenItem, load_corpus
 from replaylab.stack.embedders import EmbeddingCache, get_embedder
 from replaylab.stack.index import Snapshot, build_snapshot, load_snapshot, snapshot_id
-from replaylab.stack.prompts import PromptRegistry
+from replaylab.stack.prompts import PromptRegistry, PromptVersion
 from replaylab.trace import (
     ChatMessage,
     GenerationSpan,
@@ -229,49 +229,12 @@ class Stack:
         if holds and recorded is None:
             raise ConfigError("Holding a stage needs a recorded trace")
         pv = self.prompts.resolve(config.prompt)
-        routing = RoutingSpan()
-        model_id = config.model
-        if "routing" in holds and recorded is not None:
-            routing = recorded.routing
-            model_id = recorded.generation.model_requested if recorded.generation else config.model
-        elif config.router is not None:
-            from replaylab.stack.router import route  # the routing layer (agents package)
-
-            decision = route(self, question, config)
-            routing = decision.span
-            if decision.answer is not None:  # a tool answered: no retrieval, no generation
-                return self._tool_trace(
-                    question,
-                    config,
-                    pv.id,
-                    routing,
-                    decision.answer,
-                    golden=golden,
-                    recorded=recorded,
-                    session_id=session_id,
-                    tags=tags,
-                )
-            model_id = decision.model or config.model
-        if "retrieval" in holds and recorded is not None and recorded.retrieval is not None:
-            retrieval = recorded.retrieval.model_copy(update={"held": True})
-        elif config.context is not None:
-            retrieval = self.held_context(question, config, recorded)
-        else:
-            retrieval = self.retrieve(question, config)
-        if "prompt" in holds and recorded is not None and recorded.prompt is not None:
-            prompt = recorded.prompt
-        else:
-            packed = assembler.assemble(
-                retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer, budget=config.context_budget
-            )
-            prompt = PromptSpan(
-                template=pv.template,
-                version=pv.version,
-                messages=assembler.render(pv, question=question, chunks=packed.chunks),
-                context_chunk_ids=[c.chunk_id for c in packed.chunks],
-                context_tokens=packed.tokens,
-                dropped_chunk_ids=[c.chunk_id for c in packed.dropped],
-            )
+        routing, model_id, answer = self._routing(question, config, recorded, holds)
+        golden = golden if golden is not None else (recorded.golden if recorded else None)
+        if answer is not None:  # a tool answered: no retrieval, no generation
+            return self._tool_trace(question, config, pv.id, routing, answer, golden=golden, session_id=session_id, tags=tags)
+        retrieval = self._retrieval(question, config, recorded, holds)
+        prompt = self._prompt(question, config, pv, retrieval, recorded, holds)
         served = self.provider_overrides.get(model_id, model_id)
         generator = get_generator(served)
         if "generation" in holds and recorded is not None and recorded.generation is not None:
@@ -300,7 +263,7 @@ class Stack:
             retrieval=retrieval,
             prompt=prompt,
             generation=generation,
-            golden=golden if golden is not None else (recorded.golden if recorded else None),
+            golden=golden,
             tags=dict(tags or {}),
         )
 
@@ -313,41 +276,69 @@ class Stack:
         answer: str,
         *,
         golden: Golden | None,
-        recorded: Trace | None,
         session_id: str | None,
         tags: Mapping[str, str] | None,
     ) -> Trace:
         """The trace of a request a tool answered directly (no retrieval, no generation)."""
-        created = self.clock()
-        tid = hashlib.sha256(f"{question}|{config.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
-        tool = f"tool:{routing.handler}"
-        index = self.snapshot(config.corpus, config.index).id
-        return Trace(
-            trace_id=f"tr-{tid}",
-            created_at=created,
-            question=question,
+        from replaylab.stack.router import tool_trace
+
+        return tool_trace(
+            question,
+            config,
+            ppv,
+            routing,
+            answer,
+            created=self.clock(),
+            index_snapshot=self.snapshot(config.corpus, config.index).id,
+            corpus_snapshot=corpus_snapshot_id(config.corpus, config.index.as_of),
+            golden=golden,
             session_id=session_id,
-            config=config,
-            versions=VersionSnapshot(
-                ppv=ppv,
-                index_snapshot=index,
-                embedder=config.embedder,
-                corpus_snapshot=corpus_snapshot_id(config.corpus, config.index.as_of),
-                mrv=ModelRuntime(requested=tool, returned=tool, backend="tool"),
-                tav=config.tools or "none",
-            ),
-            routing=routing,
-            generation=GenerationSpan(
-                model_requested=tool,
-                model_returned=tool,
-                sampling=config.sampling,
-                output=answer,
-                prompt_tokens=0,
-                completion_tokens=0,
-                latency_ms=0.0,
-            ),
-            golden=golden if golden is not None else (recorded.golden if recorded else None),
-            tags=dict(tags or {}),
+            tags=tags,
+        )
+
+    def _routing(
+        self, question: str, config: RunConfig, recorded: Trace | None, holds: set[Stage]
+    ) -> tuple[RoutingSpan, str, str | None]:
+        """(routing span, model id to serve, a tool's direct answer): recorded when held, else routed."""
+        if "routing" in holds and recorded is not None:
+            return recorded.routing, recorded.generation.model_requested if recorded.generation else config.model, None
+        if config.router is None:
+            return RoutingSpan(), config.model, None
+        from replaylab.stack.router import route  # the routing layer (agents package)
+
+        decision = route(self, question, config)
+        return decision.span, decision.model or config.model, decision.answer
+
+    def _retrieval(self, question: str, config: RunConfig, recorded: Trace | None, holds: set[Stage]) -> RetrievalSpan:
+        """The recorded retrieval when held, the configured context when pinned, else a live retrieval."""
+        if "retrieval" in holds and recorded is not None and recorded.retrieval is not None:
+            return recorded.retrieval.model_copy(update={"held": True})
+        if config.context is not None:
+            return self.held_context(question, config, recorded)
+        return self.retrieve(question, config)
+
+    def _prompt(
+        self,
+        question: str,
+        config: RunConfig,
+        pv: PromptVersion,
+        retrieval: RetrievalSpan,
+        recorded: Trace | None,
+        holds: set[Stage],
+    ) -> PromptSpan:
+        """The recorded prompt when held, else the retrieved chunks assembled into the template."""
+        if "prompt" in holds and recorded is not None and recorded.prompt is not None:
+            return recorded.prompt
+        packed = assembler.assemble(
+            retrieval.chunks, order=config.context_order, tokenizer=config.tokenizer, budget=config.context_budget
+        )
+        return PromptSpan(
+            template=pv.template,
+            version=pv.version,
+            messages=assembler.render(pv, question=question, chunks=packed.chunks),
+            context_chunk_ids=[c.chunk_id for c in packed.chunks],
+            context_tokens=packed.tokens,
+            dropped_chunk_ids=[c.chunk_id for c in packed.dropped],
         )
 
     def _generate(self, model_id: str, config: RunConfig, messages: list[ChatMessage]) -> GenerationSpan:

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -49,7 +50,7 @@ from replaylab.files import parse_json, read_input_text
 from replaylab.registry import lookup, register
 from replaylab.stack.embedders import get_embedder
 from replaylab.stack.tools import ARGUMENT_EXTRACTORS, ToolContext, ToolSet
-from replaylab.trace import RoutingSpan, ToolCall
+from replaylab.trace import GenerationSpan, Golden, ModelRuntime, RoutingSpan, ToolCall, Trace, VersionSnapshot
 from replaylab.workspace import PACKAGE_DATA
 
 if TYPE_CHECKING:
@@ -258,3 +259,49 @@ def route(stack: Stack, question: str, config: RunConfig) -> RoutingDecision:
     if config.router is None:
         return RoutingDecision(span=RoutingSpan())
     return get_router(config.router).decide(stack, question, config)
+
+
+def tool_trace(
+    question: str,
+    config: RunConfig,
+    ppv: str,
+    routing: RoutingSpan,
+    answer: str,
+    *,
+    created: datetime,
+    index_snapshot: str,
+    corpus_snapshot: str,
+    golden: Golden | None,
+    session_id: str | None,
+    tags: Mapping[str, str] | None,
+) -> Trace:
+    """The trace of a request a tool answered directly (no retrieval, no generation)."""
+    tid = hashlib.sha256(f"{question}|{config.digest()}|{created.isoformat()}".encode()).hexdigest()[:16]
+    tool = f"tool:{routing.handler}"
+    return Trace(
+        trace_id=f"tr-{tid}",
+        created_at=created,
+        question=question,
+        session_id=session_id,
+        config=config,
+        versions=VersionSnapshot(
+            ppv=ppv,
+            index_snapshot=index_snapshot,
+            embedder=config.embedder,
+            corpus_snapshot=corpus_snapshot,
+            mrv=ModelRuntime(requested=tool, returned=tool, backend="tool"),
+            tav=config.tools or "none",
+        ),
+        routing=routing,
+        generation=GenerationSpan(
+            model_requested=tool,
+            model_returned=tool,
+            sampling=config.sampling,
+            output=answer,
+            prompt_tokens=0,
+            completion_tokens=0,
+            latency_ms=0.0,
+        ),
+        golden=golden,
+        tags=dict(tags or {}),
+    )

@@ -176,6 +176,23 @@ def score(
         card.lines.append(ScoreLine(item="submission", points=0, why="the session ended without a submission"))
         card.rating = _rating(0, rules.max_points)
         return card
+    _answer_lines(card, sub, key_layer=key_layer, key_variables=key_variables, rollback=rollback, rules=rules)
+    card.lines.extend(_penalty_lines(hints_used=hints_used, sandbox_runs=sandbox_runs, elapsed_s=elapsed_s, rules=rules))
+    card.total = max(0, sum(line.points for line in card.lines))
+    card.rating = _rating(card.total, rules.max_points)
+    return card
+
+
+def _answer_lines(
+    card: ScoreCard,
+    sub: Submission,
+    *,
+    key_layer: str,
+    key_variables: list[str],
+    rollback: RollbackCheck | None,
+    rules: ScoringRules,
+) -> None:
+    """Score the submission's layer, variables and rollback into `card`."""
     card.layer_ok = sub.layer == key_layer
     card.lines.append(
         ScoreLine(
@@ -203,13 +220,18 @@ def score(
             why=rollback.why if rollback else "no rollback named",
         )
     )
+
+
+def _penalty_lines(*, hints_used: int, sandbox_runs: int, elapsed_s: float, rules: ScoringRules) -> list[ScoreLine]:
+    """The deductions for hints, sandbox runs past the free ones, and time over par."""
+    lines: list[ScoreLine] = []
     if hints_used:
-        card.lines.append(
+        lines.append(
             ScoreLine(item="hints", points=-rules.hint_cost * hints_used, why=f"{hints_used} hint(s) at {rules.hint_cost} each")
         )
     extra_runs = max(0, sandbox_runs - rules.free_runs)
     if extra_runs:
-        card.lines.append(
+        lines.append(
             ScoreLine(
                 item="sandbox runs",
                 points=-min(rules.max_run_penalty, extra_runs * rules.run_cost),
@@ -218,16 +240,14 @@ def score(
         )
     over = elapsed_s / 60 - rules.par_minutes
     if over > 0:
-        card.lines.append(
+        lines.append(
             ScoreLine(
                 item="time",
                 points=-min(rules.max_time_penalty, math.ceil(over) * rules.minute_cost),
                 why=f"{elapsed_s / 60:.1f} min, par {rules.par_minutes:g} min",
             )
         )
-    card.total = max(0, sum(line.points for line in card.lines))
-    card.rating = _rating(card.total, rules.max_points)
-    return card
+    return lines
 
 
 def rollback_layer_ok(variable: str, key_layer: str) -> tuple[bool, str]:
