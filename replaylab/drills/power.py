@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 DEFAULT_ALPHA = 0.01
 """The detectors' significance level (quality-drop, source-concentration, ...)."""
 DEFAULT_POWER = 0.8
+MAX_REQUESTS = 10**9
+"""What `required_n` answers for a drop too small to see with any traffic a drill could send."""
 
 
 def required_n(*, p0: float, p1: float, alpha: float = DEFAULT_ALPHA, power: float = DEFAULT_POWER) -> int | None:
@@ -38,9 +40,14 @@ def required_n(*, p0: float, p1: float, alpha: float = DEFAULT_ALPHA, power: flo
     z_a, z_b = NormalDist().inv_cdf(1 - alpha), NormalDist().inv_cdf(power)
     p = (p0 + p1) / 2
     spread = z_a * math.sqrt(2 * p * (1 - p)) + z_b * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))
-    n0 = spread**2 / d**2
+    try:  # a drop of a few ulps needs more requests than a float holds: capped
+        n0 = (spread / d) ** 2
+    except OverflowError:
+        return MAX_REQUESTS
+    if not math.isfinite(n0) or n0 * d == 0:
+        return MAX_REQUESTS
     n = n0 / 4 * (1 + math.sqrt(1 + 4 / (n0 * d))) ** 2
-    return max(2, math.ceil(n - 1e-9))
+    return max(2, min(MAX_REQUESTS, math.ceil(n - 1e-9)))
 
 
 class PowerCheck(BaseModel):

@@ -212,7 +212,9 @@ def json_errors(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except ApiError as exc:
-            return JSONResponse(exc.body, status_code=exc.status)
+            # the body was not read to its end: the connection cannot carry another request
+            unread = exc.status in (408, 413)
+            return JSONResponse(exc.body, status_code=exc.status, headers={"connection": "close"} if unread else None)
         except ClientDisconnect:
             return Response(status_code=499)  # nobody is listening; nothing to log
         except Exception as exc:  # a bug: still a JSON 500 for the client
