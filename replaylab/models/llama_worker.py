@@ -29,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -190,6 +192,59 @@ class LlamaWorker:
         self._stderr.close()
 
 
+N_CTX = 4096
+"""Context window the model is loaded with: the assembled RAG prompt plus the answer."""
+
+
+def build_has_amx(system_info: str) -> bool:
+    """Whether llama.cpp's system info names an AMX backend (`AMX_INT8 = 1`, or an AMX buffer type)."""
+    return "AMX_INT8 = 1" in system_info or "AMX = 1" in system_info or "CPU_AMX" in system_info
+
+
+def open_llama(path: Path, *, threads: int, extra_bufts: str = "auto") -> Any:
+    """A `llama_cpp.Llama` for `path` in *this* process (the worker's side of `load_llama`).
+
+    `extra_bufts` is `auto`, `0` or `1` (see EXTRA_BUFTS_VAR); llama-cpp-python does not expose
+    the model parameter `use_extra_bufts`, so the default parameters are wrapped for the load.
+    """
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    use = extra_bufts == "1" or (extra_bufts == "auto" and not build_has_amx(info))
+    defaults = llama_module.llama_cpp.llama_model_default_params  # type: ignore[attr-defined]
+
+    def params() -> Any:
+        p = defaults()
+        if hasattr(p, "use_extra_bufts"):
+            p.use_extra_bufts = use
+        return p
+
+    llama_module.llama_cpp.llama_model_default_params = params  # type: ignore[attr-defined]
+    try:
+        with _quiet_stderr():
+            return llama_cpp.Llama(
+                model_path=str(path), chat_format="gemma", n_ctx=N_CTX, n_threads=threads, n_threads_batch=threads, verbose=False
+            )
+    finally:
+        llama_module.llama_cpp.llama_model_default_params = defaults  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence llama.cpp's C-level notices while loading (verbose=False leaves one about its
+    SWA cache); a load that fails still raises."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _exit_with_parent() -> None:
     """End this worker when the process that started it dies, even mid-completion: SIGKILL on the
     parent's death where Linux offers it (prctl PR_SET_PDEATHSIG), and a watchdog thread everywhere
@@ -219,8 +274,6 @@ def _serve(path: str, threads: int, extra_bufts: str) -> int:
     sys.stdout = sys.stderr
     try:
         import llama_cpp
-
-        from replaylab.models.llama import open_llama
 
         llm = open_llama(Path(path), threads=threads, extra_bufts=extra_bufts)
         info = llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()

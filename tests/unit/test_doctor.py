@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from replaylab.bench import doctor
-from replaylab.models.llama import build_has_amx
-from replaylab.models.llama_worker import build_flags, crash_message
+from replaylab.models.llama_worker import build_flags, build_has_amx, crash_message
 
 INFO = (
     "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 0 | "
