@@ -21,7 +21,9 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     role: Literal["system", "user", "assistant", "tool"]
+    """Who speaks: `system`, `user`, `assistant` or `tool`."""
     content: str
+    """The message text."""
 
 
 TRACE_VERSION = 1
@@ -41,8 +43,11 @@ class ModelRuntime(_Model):
     returned: str
     """The model id in the response: differs from `requested` on a silent version change."""
     backend: str = ""
+    """The serving backend (the generator class name, or what a replaylab server reports; "" if unknown)."""
     quantization: str = ""
+    """The weights' quantization, e.g. `Q4_K_M` ("" if not reported)."""
     file_sha256: str = ""
+    """SHA-256 hex digest of the weights file ("" if not reported)."""
     system_fingerprint: str = ""
     """The serving side's fingerprint of its configuration (OpenAI-compatible endpoints)."""
 
@@ -55,75 +60,111 @@ class VersionSnapshot(_Model):
     ppv: str
     """Prompt and policy version (`template@version`)."""
     mrv: ModelRuntime
+    """Model runtime version: the model requested and the one that answered."""
     tav: str = "none"
     """Tool and API schema version."""
     index_snapshot: str
+    """Id of the FAISS index snapshot that served retrieval (`none` when nothing was retrieved)."""
     embedder: str
     """Query embedder id."""
     corpus_snapshot: str
     """Corpus source, batches and as-of date, as one id."""
     eval_set: str = "golden@1"
+    """Golden set version used to judge the answer."""
     guardrails: str = "none"
+    """Guardrail configuration in force (`none` when no guards ran)."""
 
 
 class ToolCall(_Model):
     tool: str
+    """Name of the tool called."""
     arguments: dict[str, Any] = {}
+    """The arguments passed to the tool, by name."""
     result: str = ""
+    """The tool's output text ("" if none was recorded)."""
     agent: str = ""
+    """Which agent made the call (`router` for router-dispatched tools; "" if unknown)."""
 
 
 class RoutingSpan(_Model):
     router: str | None = None
+    """Router version that decided (e.g. `intent-v1`); None when no router ran."""
     intent: str = "kb_question"
+    """The intent the router picked (default `kb_question`)."""
     confidence: float = 1.0
+    """Router's softmax probability of `intent`, 0 to 1."""
     handler: str = "rag"
+    """The handler that served the request (default `rag`)."""
     tool_calls: list[ToolCall] = []
+    """Tool calls made while serving the request, in order."""
 
 
 class RetrievedChunk(_Model):
     chunk_id: str
+    """Id of the retrieved chunk."""
     doc_id: str
+    """Id of the document the chunk came from."""
     title: str = ""
+    """Title of that document ("" if none)."""
     text: str
+    """The chunk's text."""
     score: float
+    """Inner-product similarity of the query and chunk embeddings, rounded to 6 places (0.0 for held chunks)."""
     source: str
+    """Where the document came from (the corpus source it was ingested from)."""
     ingested_at: date
+    """Date the document was ingested into the corpus."""
     rank: int
     """1-based rank by retrieval score."""
 
 
 class RetrievalSpan(_Model):
     query: str
+    """The query text embedded for retrieval."""
     top_k: int
+    """Number of chunks asked for (for held context: the number held)."""
     embedder: str
+    """Query embedder id."""
     index_snapshot: str
+    """Id of the index snapshot searched."""
     chunks: list[RetrievedChunk]
+    """The chunks returned, best first (after any `min_score` cut)."""
     held: bool = False
     """True when the context was held (not retrieved live)."""
 
 
 class PromptSpan(_Model):
     template: str
+    """Name of the prompt template."""
     version: int
+    """Version number of the prompt template."""
     messages: list[ChatMessage]
     """The fully rendered prompt."""
     context_chunk_ids: list[str]
     """The chunks in the order they were placed in the prompt."""
     context_tokens: int
+    """Tokens the placed context chunks take, counted by the assembler's tokenizer."""
     dropped_chunk_ids: list[str] = []
     """Chunks the assembler left out to fit its token budget."""
 
 
 class GenerationSpan(_Model):
     model_requested: str
+    """The model id the request asked for."""
     model_returned: str
+    """The model id the response reported."""
     sampling: SamplingParams
+    """The sampling parameters sent with the request."""
     output: str
+    """The generated answer text."""
     prompt_tokens: int
+    """Prompt tokens the generator reported."""
     completion_tokens: int
+    """Completion tokens the generator reported."""
     latency_ms: float
+    """Wall-clock time of the generation call, in milliseconds (rounded to 0.01)."""
     cassette: str | None = None
+    """Path of the cassette the call was recorded to or replayed from; None when no cassette was active."""
     runtime: dict[str, str] = {}
     """What the serving side reported about itself for this call (see GenerationResult.runtime)."""
 
@@ -132,11 +173,17 @@ class Golden(_Model):
     """What the answer should have been, when known."""
 
     qid: str | None = None
+    """Id of the golden question, if the trace came from the golden set."""
     answer: str
+    """The expected answer text."""
     aliases: list[str] = []
+    """Other accepted spellings of the answer."""
     doc_ids: list[str] = []
+    """Ids of the documents that hold the answer."""
     false_premise: str | None = None
+    """The false premise in the question, if it has one."""
     expected_route: str | None = None
+    """The handler that should serve the question, if known."""
     unanswerable: bool | None = None
     """The golden set says the question has no answer (None: older traces; read from the answer text)."""
 
@@ -145,28 +192,44 @@ class TraceEvent(_Model):
     """Something that happened during the request besides the spans (a guard trip, a fault)."""
 
     kind: str
+    """What happened, e.g. `guard_trip`, `proxy_fault`, `import.span_error`."""
     reason: str
+    """One-line reason for the event."""
     detail: dict[str, Any] = {}
+    """Structured details of the event, by name."""
 
 
 class Trace(_Model):
     """One recorded request."""
 
     version: Literal[1] = 1
+    """Trace file format version (always 1)."""
     trace_id: str
+    """Unique trace id (`tr-...`)."""
     created_at: datetime
+    """When the request ran."""
     question: str
+    """The user's question."""
     session_id: str | None = None
+    """Id of the conversation session the request belongs to, if any."""
     config: RunConfig
     """The configuration that ran (`model` is the version that actually answered)."""
     versions: VersionSnapshot
+    """Every artifact version in force when the request ran."""
     routing: RoutingSpan = Field(default_factory=RoutingSpan)
+    """The routing decision."""
     retrieval: RetrievalSpan | None = None
+    """The retrieval step; None when nothing was retrieved."""
     prompt: PromptSpan | None = None
+    """The rendered prompt; None when no prompt was built."""
     generation: GenerationSpan | None = None
+    """The generation call; None when no model was called."""
     golden: Golden | None = None
+    """The expected answer, when known."""
     events: list[TraceEvent] = []
+    """Other things that happened during the request, in order."""
     tags: dict[str, str] = {}
+    """Free-form string labels (e.g. `golden`, `session`)."""
 
 
 def load_trace(path: Path) -> Trace:

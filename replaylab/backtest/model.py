@@ -60,15 +60,21 @@ class PairOutcome(BaseModel):
     """One item replayed under both configurations and scored."""
 
     ref: str
+    """The item's reference (trace id, golden qid, or `path:line`)."""
     source: Literal["trace", "golden"] = "trace"
+    """Where the item came from: a recorded `trace` or a `golden` case."""
     production_passed: bool = False
+    """Production's overall evaluation verdict on the item was a pass."""
     candidate_passed: bool = False
+    """The candidate's overall evaluation verdict on the item was a pass."""
     passes: dict[str, tuple[bool, bool]] = Field(default_factory=dict)
     """Evaluator -> (production passed, candidate passed), where it decided under both."""
     scores: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """Evaluator -> (production, candidate) score, for scores in 0..1 where higher is better."""
     production_output: str = ""
+    """Production's answer text (its first 240 characters, OUTPUT_CHARS)."""
     candidate_output: str = ""
+    """The candidate's answer text (its first 240 characters, OUTPUT_CHARS)."""
     error: str | None = None
     """Why the pair could not replay (one line); such pairs are left out of the statistics."""
     worker: str = ""
@@ -81,6 +87,7 @@ class WorkerStat(BaseModel):
     worker: str
     """host:pid."""
     items: int
+    """Number of items this worker replayed."""
     peak_rss_mb: float
     """Peak resident memory of the worker process (ru_maxrss)."""
     setup_s: float
@@ -97,19 +104,24 @@ class Flip(BaseModel):
     """A trace whose outcome differs between the configurations."""
 
     ref: str
+    """The item's reference (trace id, golden qid, or `path:line`)."""
     direction: Literal["regressed", "fixed"]
     """`regressed`: the gate verdict passes in production and fails in the candidate."""
     evaluators: list[str]
     """Evaluators that flipped the same way."""
     production_output: str
+    """Production's answer text."""
     candidate_output: str
+    """The candidate's answer text."""
 
 
 class BacktestReport(BaseModel):
     """A backtest: per-evaluator rates with paired statistics, the flipped traces and the verdict."""
 
     version: Literal[1] = 1
+    """Backtest report format version (always 1)."""
     created_at: datetime
+    """When the backtest ran."""
     engine: str
     """Engine name and its parallelism, e.g. `local x2`, `ray (2 CPUs)`."""
     traces: int
@@ -117,12 +129,17 @@ class BacktestReport(BaseModel):
     replayed: int
     """Pairs replayed and scored (the others are in `errors`)."""
     production: dict[str, Any] | None
+    """RunConfig fields production set over each recorded config (None: replayed as recorded)."""
     candidate: dict[str, Any]
+    """RunConfig fields the candidate set over each recorded config."""
     holds: list[Stage]
+    """Stages held at their recordings in both replays."""
     alpha: float
     """Significance level of McNemar's test."""
     verdict: Verdict
+    """`regression`, `improvement` or `no significant difference`."""
     reason: str
+    """One-line reason for the verdict."""
     evaluators: list[EvaluatorStat]
     """`verdict` (the gate) first, then each evaluator by name."""
     flips: list[Flip] = Field(default_factory=list)
@@ -132,7 +149,9 @@ class BacktestReport(BaseModel):
     errors: list[str] = Field(default_factory=list)
     """`ref: message` of pairs that could not replay (first 50)."""
     error_count: int = 0
+    """Number of pairs that could not replay (all of them, not only those listed in `errors`)."""
     workers: list[WorkerStat] = Field(default_factory=list)
+    """Per-worker statistics."""
     wall_s: float = 0.0
     """Wall time of the replays (after the driver's warm-up)."""
     traces_per_s: float = 0.0

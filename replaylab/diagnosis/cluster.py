@@ -19,31 +19,46 @@ class TraceFinding(BaseModel):
     """One trace's verdict and layer, inside a multi-trace diagnosis."""
 
     trace_id: str
+    """The trace's id."""
     created_at: datetime
+    """When the traced request ran."""
     topic: str
+    """Most common topic of the trace's golden documents (`unknown` without them)."""
     passed: bool
+    """The trace's answer passed evaluation."""
     layer: DiagnosisLayer
+    """The layer diagnosed for the trace (`none` when it passed)."""
     confidence: float
+    """Confidence of that layer, 0 to 1."""
 
 
 class Cluster(BaseModel):
     """Where the failures of a set of traces concentrate."""
 
     topic: str
+    """The topic most failing requests are on."""
     failures_on_topic: int
+    """Number of failing requests on `topic`."""
     failures_total: int
+    """Number of failing requests on any topic."""
     onset: date
     """The first day a request on `topic` failed."""
     topic_fail_rate_from_onset: float
+    """Fail rate of requests on `topic` from the onset on, 0 to 1 (rounded to 4 places)."""
     other_fail_rate_from_onset: float
+    """Fail rate of requests on other topics from the onset on, 0 to 1 (0.0 when there are none)."""
     passed_before_onset: int
+    """Requests on `topic` that passed before the onset."""
     recent_chunk_share: float
     """Share of the failing requests' chunks ingested within `recent_days` before the onset."""
     batch_date: date | None
+    """The most common ingestion day among the recent chunks (None when no chunk is recent)."""
     batch_source: str | None
+    """The most common source of the chunks ingested on `batch_date` (None when no chunk is recent)."""
     batch_share: float
     """Share of the failing requests' chunks from the single most common recent ingestion day."""
     batch_share_in_passing: float
+    """Share of the passing requests' chunks ingested on `batch_date`, 0 to 1."""
 
 
 def topic_of(stack: Stack, trace: Trace, topics: dict[str, dict[str, str]]) -> str:

@@ -62,7 +62,9 @@ class Diagnosis(BaseModel):
     """The layer at fault, how sure, and the evidence for and against every layer."""
 
     layer: DiagnosisLayer
+    """The layer at fault: `retrieval`, `generation`, `routing`, `upstream_data`, or `none`."""
     confidence: float = Field(ge=0.0, le=1.0)
+    """How sure the tree is of `layer`, 0 to 1 (rounded to 0.01)."""
     summary: str
     """One sentence: the layer and the decisive test."""
     evidence: dict[str, LayerEvidence]
@@ -72,11 +74,17 @@ class Diagnosis(BaseModel):
     suspects: list[str] = Field(default_factory=list)
     """The layer's variables, the ones the signals point at first: what to bisect."""
     next_step: str = ""
+    """One-line advice on what to do next (usually: bisect the layer's `suspects` against a known-good config)."""
     trace_ids: list[str]
+    """Ids of the traces diagnosed (one for a single trace, several for a cluster)."""
     eval: EvalReport | None = None
+    """The evaluation of the trace (single-trace diagnoses)."""
     counterfactuals: CounterfactualReport | None = None
+    """The counterfactual replays run (single-trace diagnoses)."""
     cluster: Cluster | None = None
+    """The failure cluster diagnosed together (multi-trace diagnoses)."""
     traces: list[TraceFinding] = Field(default_factory=list)
+    """Each trace's own verdict and layer (multi-trace diagnoses)."""
 
 
 def _suspects(layer: DiagnosisLayer, first: Sequence[str]) -> list[str]:

@@ -64,10 +64,15 @@ class Case(BaseModel):
 
 class PairResult(BaseModel):
     ref: str
+    """The case reference (golden qid or trace id)."""
     baseline_passed: bool
+    """The baseline passed the case overall."""
     candidate_passed: bool
+    """The candidate passed the case overall."""
     baseline_output: str
+    """The baseline's answer text."""
     candidate_output: str
+    """The candidate's answer text."""
     failed: list[str] = Field(default_factory=list)
     """Evaluators that pass in production and fail in the candidate."""
 
@@ -76,10 +81,13 @@ class EvaluatorComparison(BaseModel):
     """Production vs candidate on one evaluator (or `verdict`, the gate as a whole)."""
 
     name: str
+    """Evaluator name."""
     n: int
     """Cases where the evaluator applied (a verdict, else a score) under both configurations."""
     baseline_pass_rate: float | None
+    """Baseline (production) pass rate, 0 to 1; None when the evaluator has no pass/fail."""
     candidate_pass_rate: float | None
+    """Candidate pass rate, 0 to 1; None when the evaluator has no pass/fail."""
     regressions: int
     """b: pass in production, fail in the candidate."""
     improvements: int
@@ -91,29 +99,46 @@ class EvaluatorComparison(BaseModel):
     mean_diff: float | None = None
     """Mean of candidate - production scores (None for unbounded scores)."""
     ci_low: float | None = None
+    """Lower bound of the 95% bootstrap confidence interval of `mean_diff` (None without one)."""
     ci_high: float | None = None
+    """Upper bound of the 95% bootstrap confidence interval of `mean_diff` (None without one)."""
     significant: bool = False
     """McNemar's exact test finds the candidate significantly worse (two-sided p below alpha)."""
     regressed: bool = False
+    """The candidate regresses on this evaluator beyond the gate's threshold."""
     reason: str = ""
+    """Why it regressed ("" when it did not)."""
 
 
 class GateReport(BaseModel):
     """The gate's decision and the comparison behind it."""
 
     version: Literal[1] = 1
+    """Gate report format version (always 1)."""
     candidate: RunConfig
+    """The configuration under test."""
     baseline: RunConfig
+    """The production configuration compared against."""
     cases: int
+    """Number of cases run."""
     golden_cases: int
+    """Cases drawn from the golden set."""
     trace_cases: int
+    """Cases drawn from recorded traces."""
     threshold: float
+    """Largest allowed drop in pass rate or mean score (a fraction, e.g. 0.02)."""
     accepted: bool
+    """The candidate passed the gate."""
     reasons: list[str]
+    """Why the candidate was refused (empty when accepted)."""
     evaluators: list[EvaluatorComparison]
+    """Per-evaluator comparison of baseline and candidate."""
     regressed_cases: list[PairResult] = Field(default_factory=list)
+    """Cases the candidate fails that the baseline passes, overall or on any one evaluator."""
     label_move: LabelMove | None = None
+    """The prompt label move made or refused, if one was asked for."""
     note: str = ""
+    """One-line outcome of the label move ("" if none was asked for)."""
     mcnemar_p: float = 1.0
     """Two-sided McNemar exact p-value of the gate verdict (production vs candidate)."""
     significance: str = ""

@@ -36,11 +36,17 @@ class Document(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     doc_id: str
+    """Document id; a later row with the same id supersedes an earlier one."""
     title: str = ""
+    """Document title ("" if none)."""
     source: str = "local"
+    """Where the document came from (default `local`)."""
     topic: str = ""
+    """Topic label ("" if none)."""
     ingested_at: date = date(2026, 1, 1)
+    """Date the row was ingested (the corpus as of a date keeps each id's latest row up to it)."""
     text: str
+    """The document text."""
 
 
 class GoldenItem(BaseModel):
@@ -49,16 +55,23 @@ class GoldenItem(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     qid: str
+    """Question id, unique in the golden set."""
     question: str
+    """The question text."""
     answer: str
     """The expected answer; a question with no answer says `unanswerable: true` (its answer may be null)."""
     aliases: tuple[str, ...] = ()
+    """Other accepted spellings of the answer."""
     doc_ids: tuple[str, ...] = ()
+    """Ids of the documents that hold the answer."""
     topic: str = ""
+    """Topic label ("" if none)."""
     false_premise: str | None = None
     """A wrong value the question asserts (for the sycophancy check)."""
     updated: bool = False
+    """The answer changed in a later ingestion batch (an older index serves `old_answer`)."""
     old_answer: str | None = None
+    """The answer before that update, if `updated`."""
     route: str | None = None
     """The handler that should serve this question (for routing checks)."""
     unanswerable: bool = False

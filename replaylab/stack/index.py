@@ -34,19 +34,29 @@ class Manifest(BaseModel):
     """What a snapshot holds and how it was built."""
 
     version: int = 1
+    """Manifest format version."""
     snapshot_id: str
+    """Snapshot id, derived from the embedder, chunking, index kind and chunks."""
     embedder: str
+    """Id of the embedder that made the vectors."""
     dim: int
+    """Embedding dimension."""
     metric: str = "inner_product"
+    """FAISS similarity metric (always `inner_product`)."""
     kind: IndexKind
+    """FAISS index kind: `flat`, `ivf` or `hnsw`."""
     chunking: ChunkingSpec
+    """How the documents were split into chunks."""
     as_of: date | None
+    """The corpus as-of date the snapshot was built at (None: the latest corpus)."""
     corpus_newest: date | None
     """The newest ingestion date among the documents indexed."""
     built_at: datetime
+    """When the snapshot was built."""
     checksum: str
     """sha256 of index.faiss."""
     chunks: list[Chunk]
+    """The indexed chunks, in FAISS row order."""
 
 
 def snapshot_id(*, embedder: str, chunking: ChunkingSpec, kind: IndexKind, chunks: Sequence[Chunk]) -> str:

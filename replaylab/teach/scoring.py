@@ -66,42 +66,64 @@ class Submission(BaseModel):
     """What the trainee submitted."""
 
     raw: str
+    """The submission text as the trainee typed it."""
     layer: str | None = None
+    """The layer the trainee blamed (one of the diagnosis layers)."""
     variables: list[str] = Field(default_factory=list)
+    """The variables the trainee named as the cause (canonical variable names)."""
     rollback: str | None = None
+    """The rollback the trainee proposed, as typed (None: none proposed)."""
 
 
 class RollbackCheck(BaseModel):
     """The sandbox verdict on a proposed rollback."""
 
     variable: str | None = None
+    """The variable the rollback sets (None when it named none)."""
     value: Any = None
+    """The value the rollback sets the variable to."""
     restored: int = 0
     """Failing requests the rollback made pass."""
     tried: int = 0
+    """Number of failing requests the rollback was replayed on."""
     ok: bool = False
+    """The rollback restored enough failing requests to reach the steady state's pass rate."""
     why: str = ""
+    """One-line explanation of the verdict."""
 
 
 class ScoreLine(BaseModel):
     item: str
+    """What the line scores (e.g. `layer`, `hints`, `submission`)."""
     points: int
+    """Points awarded (negative for a cost)."""
     why: str
+    """Why these points were given."""
 
 
 class ScoreCard(BaseModel):
     """The score of one session, line by line."""
 
     total: int
+    """Total points: the sum of the lines, never below 0."""
     max_points: int
+    """The most points a session can earn (layer + variable + rollback)."""
     layer_ok: bool = False
+    """The submitted layer was right."""
     variable_ok: bool = False
+    """The submitted variables were exactly the answer key's."""
     rollback_ok: bool = False
+    """The proposed rollback checked out in the sandbox."""
     hints_used: int = 0
+    """Number of hints the trainee asked for."""
     sandbox_runs: int = 0
+    """Number of sandbox commands run (replay, counterfactuals, diagnose)."""
     elapsed_s: float = 0.0
+    """Seconds from the page to the end, rounded to 0.1."""
     lines: list[ScoreLine] = Field(default_factory=list)
+    """The scoring lines, in order."""
     rating: str = ""
+    """One-line rating from the share of `max_points` earned."""
 
 
 def parse_submission(text: str) -> Submission:
