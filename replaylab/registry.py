@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -77,6 +78,25 @@ def _plugin_modules(home: str) -> list[str]:
             except OSError:
                 continue
     return found
+
+
+def lazy_exports(package: str, names: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A package's module-level `__getattr__` and `__dir__` for names imported on first use:
+    `names` maps each public name to the module that defines it, so importing the package
+    loads nothing heavy (`__getattr__, __dir__ = lazy_exports(__name__, _LAZY)`)."""
+
+    def getattr_(name: str) -> Any:
+        module = names.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def dir_() -> list[str]:
+        return sorted([*vars(sys.modules[package]), *names])
+
+    return getattr_, dir_
 
 
 def register(kind: PluginKind, name: str | None = None) -> Callable[[T], T]:

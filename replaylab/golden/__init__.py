@@ -6,8 +6,9 @@ Names are imported on first use, so importing the package costs nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from replaylab.registry import lazy_exports
 
 if TYPE_CHECKING:
     from replaylab.golden.store import GoldenStore, case_checks
@@ -17,14 +18,4 @@ __all__ = ["GoldenStore", "case_checks"]
 _LAZY = {"GoldenStore": "replaylab.golden.store", "case_checks": "replaylab.golden.store"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'replaylab.golden' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
