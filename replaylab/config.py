@@ -30,9 +30,11 @@ class SamplingParams(_Frozen):
     temperature: float = Field(0.0, ge=0.0, le=5.0)
     """0 is greedy decoding."""
     top_p: float = Field(1.0, gt=0.0, le=1.0)
+    """Nucleus cut, a probability mass in (0, 1]: sample only among the likeliest choices that add up to it (1: no cut)."""
     seed: int = 0
     """Seed of the sampler; bisect runs stochastic configurations over several seeds."""
     max_tokens: int = Field(96, ge=1, le=4096)
+    """Most tokens the answer may have (the generator's own tokens; the sandbox reader counts wordpiece tokens)."""
 
 
 class ChunkingSpec(_Frozen):
@@ -59,7 +61,9 @@ class IndexSpec(_Frozen):
     as_of: date | None = None
     """Build from the corpus as it was on this date (None: everything)."""
     chunking: ChunkingSpec = ChunkingSpec()
+    """How the snapshot's documents were cut into the chunks it embeds."""
     kind: IndexKind = "flat"
+    """FAISS index kind: `flat` (exact search), `ivf` (inverted lists) or `hnsw` (graph); the last two are approximate."""
 
 
 class RunConfig(_Frozen):
@@ -70,20 +74,26 @@ class RunConfig(_Frozen):
     model: str = "sandbox-reader-1.0"
     """Generator id, including its version."""
     corpus: CorpusSpec = CorpusSpec()
+    """Which documents exist when the request runs."""
     index: IndexSpec = IndexSpec()
+    """How the index snapshot that retrieval searches was built."""
     embedder: str = "minilm-l6-v2"
     """The embedder queries are embedded with at request time."""
     top_k: int = Field(5, ge=1, le=200)
+    """How many chunks retrieval returns per query, best cosine score first."""
     min_score: float | None = None
     """Drop retrieved chunks scoring below this (cosine)."""
     context: tuple[str, ...] | None = None
     """Hold the context at exactly these chunk ids (None: retrieve live)."""
     context_order: ContextOrder = "rank"
+    """Where the retrieved chunks go in the prompt: `rank` (best first), `reverse` (best last), `bury` (best in the
+    middle) or `chronological` (by ingestion date)."""
     tokenizer: str = "wordpiece"
     """The tokenizer the context assembler counts its budget with."""
     context_budget: int = Field(1400, ge=16)
     """Token budget of the assembled context, counted with `tokenizer`."""
     sampling: SamplingParams = SamplingParams()
+    """Sampling parameters sent to the generator."""
     router: str | None = None
     """Router version (None: every request goes to the RAG answerer)."""
     tools: str | None = None

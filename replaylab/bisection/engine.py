@@ -85,6 +85,7 @@ class Swap(BaseModel):
     """One variable tried alone, in both directions."""
 
     variable: str
+    """The variable's name, e.g. `index` or `prompt`."""
     fix_rate: float | None
     """Pass rate of bad-with-this-variable-good; None when no seed resolved."""
     cause_rate: float | None = None
@@ -99,6 +100,7 @@ class Cause(BaseModel):
     """A variable whose swap alone fixes the failure and whose bad value alone causes it."""
 
     variable: str
+    """The variable's name, e.g. `index` or `prompt`."""
     good_value: Any
     """The known-good value, as JSON."""
     bad_value: Any
@@ -106,13 +108,16 @@ class Cause(BaseModel):
     layer: str | None = None
     """The layer the caller files this variable under (retrieval, prompt, model...)."""
     fix_rate: float
+    """Pass rate, 0 to 1 over the resolved seeds, of bad-with-this-variable-good."""
     cause_rate: float
+    """Fail rate, 0 to 1 over the resolved seeds, of good-with-this-variable-bad."""
 
 
 class BisectResult(BaseModel):
     """What bisect found, how many replays it took, and why it stopped."""
 
     format_version: Literal[1] = 1
+    """Version of this report's format; always 1 for now."""
     reproducible: bool
     """Bad fails and good passes over the seeds."""
     bad_fail_rate: float
@@ -120,15 +125,19 @@ class BisectResult(BaseModel):
     good_pass_rate: float
     """Pass rate of the good configuration over resolved seeds (0.0 if none resolved)."""
     seeds: list[int]
+    """The seeds every configuration was replayed with, repeats removed, in the order given."""
     pass_threshold: float
+    """A configuration passes when its pass rate over the resolved seeds is at least this, in (0, 1]."""
     differing: list[str]
     """Variables whose good and bad values differ, in the order of `good`."""
     causes: list[Cause] = Field(default_factory=list)
+    """Variables that alone fix and alone cause the failure; empty when none does (see `interactions`)."""
     swaps: list[Swap] = Field(default_factory=list)
     """Every variable tried alone, with its fix and cause rates."""
     interactions: list[list[str]] = Field(default_factory=list)
     """1-minimal failure-inducing sets from ddmin, each sorted; empty when a cause was found."""
     first_bad_version: list[FirstBad] = Field(default_factory=list)
+    """For each cause with a version history: the first version in it that fails."""
     rollback_targets: list[RollbackTarget] = Field(default_factory=list)
     """For a first bad version whose variable has a label history: the live, passing version to roll back to."""
     culprit_chunks: list[str] | None = None

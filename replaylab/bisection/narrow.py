@@ -34,6 +34,7 @@ class FirstBad(BaseModel):
     """The first version in a variable's history that fails, found by binary search."""
 
     variable: str
+    """The variable whose history was searched, e.g. `prompt`."""
     index: int
     """Position of the first bad version in the history (oldest first)."""
     value: Any

@@ -40,6 +40,7 @@ class RunResult(BaseModel):
     passed: bool | None
     """True pass, False fail, None unresolved (cassette miss, model error): git bisect's skip."""
     scores: dict[str, float] = Field(default_factory=dict)
+    """Score name -> value, e.g. an evaluator's score or a token count (empty: none reported)."""
     reason: str = ""
     """One line, e.g. "correct=0 (expected '45 days')"."""
     ref: str | None = None
@@ -59,6 +60,9 @@ class Step(BaseModel):
     """One replay that was run, and what it was for."""
 
     phase: Phase
+    """What the replay was for: `reproduce` (good and bad), `fix` (bad with one variable good), `cause` (good
+    with one variable bad), `ddmin` (a subset of the differing variables bad), `version` (one version of a
+    variable's history) or `chunks` (the context held to a subset of the bad run's chunks)."""
     name: str
     """What was tried: "bad", "index" (the swapped variable), "prompt@3", "without c7"."""
     bad: list[str]
@@ -68,7 +72,9 @@ class Step(BaseModel):
     chunks: list[str] | None = None
     """For phase "chunks": the chunk ids the context was held to."""
     seed: int
+    """The seed this replay ran with."""
     result: RunResult
+    """What the replay returned."""
 
 
 class Verdict(BaseModel):

@@ -30,6 +30,7 @@ class RollbackTarget(BaseModel):
     """Where a rollback of one variable lands, or why it has nowhere to land."""
 
     variable: str
+    """The variable to roll back, e.g. `prompt`."""
     index: int | None
     """Position in the history of the version to roll back to; None when no live version passes."""
     value: Any = None

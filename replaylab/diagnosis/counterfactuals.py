@@ -46,29 +46,40 @@ class CounterfactualRun(BaseModel):
     """One counterfactual replay."""
 
     name: RunName
+    """Which context: `recorded`, `oracle`, `no_context`, `answer_first` or `answer_last`."""
     description: str
+    """That context in words, e.g. "no context"."""
     context_chunk_ids: list[str] = Field(default_factory=list)
     """The chunks placed in the prompt, in order."""
     output: str | None = None
+    """The replay's answer (None when skipped or failed to run)."""
     passed: bool | None = None
     """The verdict of the replay (None when skipped or failed to run)."""
     answer_in_context: bool | None = None
     """Whether a chunk in this context holds the golden answer string."""
     scores: list[Score] = Field(default_factory=list)
+    """The gating evaluators' and `answer_in_context`'s scores of the replay (empty when skipped or failed to run)."""
     skipped: str | None = None
+    """Why the run could not apply, e.g. "no recorded chunk holds the answer" (None: it ran or failed)."""
     error: str | None = None
+    """`Type: message` when the replay failed to run (None: it ran or was skipped)."""
     trace_id: str | None = None
+    """Id of the replayed trace (None when skipped or failed to run)."""
 
 
 class CounterfactualReport(BaseModel):
     """The five replays of one trace and what they say together."""
 
     trace_id: str
+    """Id of the trace the counterfactuals replay."""
     recorded_output: str
+    """The recorded answer ("" when the trace has no generation)."""
     recorded_passed: bool
+    """The recorded trace's verdict from the gating evaluators, scored lexically like the runs."""
     runs: list[CounterfactualRun]
+    """The five runs, in the order recorded, oracle, no_context, answer_first, answer_last."""
     summary: str
-    """One line per run: `oracle: PASS ('...')`."""
+    """One clause per run, joined by `; `: `oracle: PASS ('...')`, `answer_first: skipped (...)`."""
     oracle_holds_answer: bool | None = None
     """Whether the golden documents in the current corpus state the answer (None: no golden)."""
     _traces: dict[str, Trace] = PrivateAttr(default_factory=dict)

@@ -27,7 +27,9 @@ class LayerEvidence(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     for_: list[str] = Field(default_factory=list, alias="for")
+    """Sentences saying the failure is in this layer, strongest first (written as `for` in files)."""
     against: list[str] = Field(default_factory=list)
+    """Sentences saying it is not, strongest first."""
 
 
 @dataclass

@@ -59,7 +59,9 @@ class EvalReport(BaseModel):
     """Every score of one trace and the verdict the gating evaluators decide."""
 
     trace_id: str
+    """Id of the trace that was scored."""
     scores: list[Score]
+    """Every evaluator's score, in the order the evaluators ran (gating or not)."""
     passed: bool
     """The verdict: every gating score that applies passed and no gating evaluator crashed."""
     failed: list[str]

@@ -70,6 +70,7 @@ class FaultBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
+    """The fault's registered name, e.g. `stale-index`: which fault this is (a scenario's `method.kind`)."""
     layer: ClassVar[Layer]
     summary: ClassVar[str] = ""
 

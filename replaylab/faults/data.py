@@ -128,6 +128,7 @@ class PoisonedDocuments(FaultBase):
     on: date | None = None
     """Ingestion date (default: the stack clock's yesterday, after every existing ingestion)."""
     seed: int = 0
+    """Seed of the target pick (when `targets` is a count) and of the wrong values the documents assert."""
 
     layer: ClassVar[Layer] = "upstream_data"
     summary: ClassVar[str] = "a few crafted documents win retrieval for target questions"

@@ -162,6 +162,7 @@ class PromptInstructionConflict(FaultBase):
     version: int = Field(5, ge=1)
     """The prompt version promoted (rag-answer@5 adds a privacy line against repeating figures)."""
     label: str = "production"
+    """The label moved to the new version, e.g. `production` or `canary`."""
     template: str | None = None
     """Default: the template of the deployment's prompt."""
 
@@ -248,6 +249,7 @@ class SamplingDrift(FaultBase):
 
     kind: Literal["sampling-drift"] = "sampling-drift"
     temperature: float = Field(1.3, ge=0.0, le=5.0)
+    """The sampling temperature the drifted config sets (0 is greedy decoding)."""
     top_p: float | None = Field(None, gt=0.0, le=1.0)
     """None: unchanged."""
     probe_seeds: int = Field(6, ge=1, le=64)

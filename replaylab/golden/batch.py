@@ -32,8 +32,11 @@ class CaseResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     qid: str
+    """The golden question's id."""
     topic: str
+    """The question's topic (`-` when it has none)."""
     question: str
+    """The question text, as sent to the stack."""
     expected: str
     """The golden answer."""
     output: str
@@ -47,6 +50,7 @@ class CaseResult(BaseModel):
     reason: str = ""
     """Why it failed, in one line (the first failing evaluator's reason or the error)."""
     trace_id: str | None = None
+    """Id of the request's trace (None when the request failed before one was recorded)."""
 
 
 class Tally(BaseModel):
@@ -55,9 +59,11 @@ class Tally(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
+    """The topic or the evaluator's registered name."""
     cases: int = 0
     """Cases the group applies to."""
     passed: int = 0
+    """Of those, the cases that passed (for an evaluator: that it passed)."""
 
     @property
     def rate(self) -> float:
@@ -70,15 +76,21 @@ class GoldenRunReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = 1
+    """Version of this report's format; always 1 for now."""
     golden: str
     """The golden set file ('bundled' for the bundled one)."""
     config_digest: str
     """`RunConfig.digest()` of the configuration the set ran on."""
     config: RunConfig
+    """The configuration every case ran on."""
     started_at: datetime
+    """When the run started (UTC)."""
     cases: list[CaseResult] = Field(default_factory=list)
+    """One result per golden question, in the golden set's order."""
     by_topic: list[Tally] = Field(default_factory=list)
+    """Pass counts per topic, sorted by topic."""
     by_evaluator: list[Tally] = Field(default_factory=list)
+    """Pass counts per evaluator over the cases it applied to, sorted by name; `retrieval_hit` is reported, not gating."""
 
     @property
     def passed(self) -> bool:

@@ -1,6 +1,6 @@
-"""OpenInference spans (Arize Phoenix, `openinference-instrumentation-*`) to replaylab traces.
+"""OpenInference spans (Arize Phoenix, `openinference-instrumentation-*`) to replaylab traces: `read_openinference_span`.
 
-    replaylab import openinference spans.json -o traces/
+    replaylab import openinference spans.json -o traces/   # the importer: span_importers.py
 
 Reads the OpenInference semantic conventions: `openinference.span.kind` LLM / RETRIEVER /
 RERANKER / EMBEDDING / TOOL / CHAIN / AGENT; `llm.input_messages.N.message.role|content`,
@@ -12,16 +12,13 @@ attributes are read by the OTel reader, so mixed files import whole.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from replaylab.importers.base import Attrs, Importer, ImportReport, Item, as_number
+from replaylab.importers.base import Attrs, ImportReport, Item, as_number
 from replaylab.importers.draft import ImportedDoc, LlmCall, TraceDraft
 from replaylab.importers.messages import chat_message, content_text, loads, tool_call
-from replaylab.importers.otlp import SpanRecord, read_spans
-from replaylab.importers.spans import SKIPPED, convert_spans, question_from_value
-from replaylab.registry import register
-from replaylab.trace import Trace
+from replaylab.importers.otlp import SpanRecord
+from replaylab.importers.spans import SKIPPED, question_from_value
 
 KIND = "openinference.span.kind"
 KINDS = ("LLM", "RETRIEVER", "RERANKER", "EMBEDDING", "TOOL", "CHAIN", "AGENT", "GUARDRAIL", "EVALUATOR", "PROMPT", "UNKNOWN")
@@ -181,26 +178,3 @@ def _reranker(attrs: Attrs, draft: TraceDraft, report: ImportReport, span: SpanR
         model = attrs.text("reranker.model_name")
         if model:
             draft.tags["import.reranker"] = model
-
-
-def explain(span: SpanRecord) -> str:
-    """Why a span was not mapped, in one line."""
-    if any(k.startswith("gen_ai.") for k in span.attributes):
-        return "GenAI attributes the OTel reader could not map either; skipped"
-    return f"no {KIND} attribute and no gen_ai.* attributes; not mapped"
-
-
-@register("importer", "openinference")
-class OpenInferenceImporter(Importer):
-    """OTLP JSON (or SDK JSON) of OpenInference spans, as Phoenix and its instrumentors export them."""
-
-    name = "openinference"
-    description = "OpenInference spans (llm.*, retrieval.documents.*, openinference.span.kind), OTLP JSON"
-
-    def convert(self, data: bytes, *, source: Path, report: ImportReport) -> list[Trace]:
-        from replaylab.importers.otel import read_genai_span
-
-        spans = read_spans(data, path=source)
-        return convert_spans(
-            spans, fmt=self.name, readers=(read_openinference_span, read_genai_span), report=report, explain=explain
-        )

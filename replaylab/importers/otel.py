@@ -1,6 +1,6 @@
-"""OpenTelemetry GenAI spans (`gen_ai.*` semantic conventions) to replaylab traces.
+"""OpenTelemetry GenAI spans (`gen_ai.*` semantic conventions) to replaylab traces: `read_genai_span`.
 
-    replaylab import otel spans.json -o traces/
+    replaylab import otel spans.json -o traces/   # the importer: span_importers.py
 
 Three generations of the conventions are read:
 
@@ -20,16 +20,14 @@ retrieval attributes, so OpenInference RETRIEVER spans in the same file are read
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from replaylab.importers.base import Attrs, Importer, ImportReport
+from replaylab.importers.base import Attrs, ImportReport
 from replaylab.importers.draft import LlmCall, TraceDraft
 from replaylab.importers.messages import chat_message, content_text, loads, messages_from_json, tool_call, tool_calls_in_parts
-from replaylab.importers.otlp import SpanEvent, SpanRecord, read_spans
-from replaylab.importers.spans import SKIPPED, convert_spans
-from replaylab.registry import register
-from replaylab.trace import ChatMessage, Trace
+from replaylab.importers.otlp import SpanEvent, SpanRecord
+from replaylab.importers.spans import SKIPPED
+from replaylab.trace import ChatMessage
 
 _LLM_OPERATIONS = ("chat", "text_completion", "generate_content", "completion")
 _SAMPLING = {
@@ -190,24 +188,3 @@ def _event_messages(
             outputs += messages_from_json(a.get("gen_ai.output.messages"), report=report, where=where)
             tools += tool_calls_in_parts(a.get("gen_ai.output.messages"))
     return inputs, outputs, tools
-
-
-def explain(span: SpanRecord) -> str:
-    """Why a span was not mapped, in one line."""
-    return f"no gen_ai.* and no openinference.span.kind attributes (kind {span.kind or 'unset'}); not mapped"
-
-
-@register("importer", "otel")
-class OtelImporter(Importer):
-    """OTLP JSON (or SDK JSON) of OpenTelemetry GenAI spans."""
-
-    name = "otel"
-    description = "OpenTelemetry GenAI spans (gen_ai.*; Traceloop gen_ai.prompt.N.*; GenAI events), OTLP JSON"
-
-    def convert(self, data: bytes, *, source: Path, report: ImportReport) -> list[Trace]:
-        from replaylab.importers.openinference import read_openinference_span
-
-        spans = read_spans(data, path=source)
-        return convert_spans(
-            spans, fmt=self.name, readers=(read_genai_span, read_openinference_span), report=report, explain=explain
-        )

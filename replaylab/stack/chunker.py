@@ -20,12 +20,19 @@ class Chunk(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     chunk_id: str
+    """`<doc_id>#<n>`, n counting the document's chunks from 0."""
     doc_id: str
+    """Id of the document the chunk was cut from."""
     title: str
+    """The document's title ("" if none); it is embedded with the text."""
     source: str
+    """Where the document came from, copied from the document."""
     topic: str
+    """The document's topic label ("" if none)."""
     ingested_at: date
+    """Date the document row was ingested, copied from the document."""
     text: str
+    """The chunk's whole sentences, joined by single spaces."""
 
     def embed_text(self) -> str:
         """What the embedder sees: the title gives a chunk its subject."""

@@ -38,12 +38,17 @@ class PromptVersion(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     template: str
+    """Template name, e.g. `rag-answer`: lower-case letters, digits, `-` and `_`."""
     version: int
+    """Version number within the template, from 1 and counting up; the id is `template@version`."""
     system: str
+    """The system message: the rules the generator answers by."""
     user: str
     """Must contain `{context}` and `{question}`."""
     note: str = ""
+    """Free-text note on what changed in this version (empty: none)."""
     created_at: str = ""
+    """When the version was written, ISO 8601 UTC (empty: unknown, e.g. a hand-written file)."""
 
     @property
     def id(self) -> str:
@@ -54,8 +59,11 @@ class LabelMove(BaseModel):
     """One move of a label, as kept in the label history."""
 
     template: str
+    """Template name the label belongs to, e.g. `rag-answer`."""
     label: str
+    """The label that moved, e.g. `production` or `canary`."""
     version: int
+    """The version the label points at after the move."""
     previous: int | None
     """The version the label pointed at before (None: the label is new)."""
     at: str
