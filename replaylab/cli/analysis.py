@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from replaylab.cli import app
-from replaylab.cli._common import base_config, check_outputs, console, get_stack, short
+from replaylab.cli._common import base_config, check_outputs, console, get_stack, on_project_stack, short
 from replaylab.errors import ConfigError, TraceError
 from replaylab.files import atomic_write_json
 from replaylab.trace import Trace, load_trace
@@ -71,7 +71,7 @@ def counterfactuals_cmd(
     from replaylab.diagnosis.counterfactuals import counterfactuals
 
     check_outputs(inputs=[trace], outputs=[json_out])
-    recorded = load_trace(trace)
+    recorded = on_project_stack(load_trace(trace))
     stack = get_stack()
     with console.status("replaying four contexts…"), cassette_session(recorded, trace_path=trace, live=live, stack=stack):
         report = counterfactuals(stack, recorded)
@@ -128,6 +128,7 @@ def diagnose_cmd(
     good_cfg = base_config(good) if good is not None else None
     stack = get_stack()
     pairs = [(load_trace(trace), trace)] if trace is not None else _load_dir(traces)  # type: ignore[arg-type]
+    pairs = [(on_project_stack(t), p) for t, p in pairs]
     with (
         console.status("evaluating, replaying counterfactuals, gathering evidence…"),
         cassette_session(pairs, live=live, stack=stack),

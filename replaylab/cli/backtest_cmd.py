@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from replaylab.cli import app
-from replaylab.cli._common import base_config, console, get_stack, short
+from replaylab.cli._common import base_config, console, get_stack, golden_path, short
 from replaylab.config import load_config
 from replaylab.errors import ConfigError
 from replaylab.files import atomic_write_text
@@ -137,14 +137,14 @@ def traffic(
     n: Annotated[int, typer.Option("--n", min=1, help="How many requests")] = 1000,
     out: Annotated[Path, typer.Option(help="Where the traces go: a .jsonl file, else a folder of .json")] = Path("traffic.jsonl"),
     config: Annotated[Path | None, typer.Option(help="Production config the traffic runs under (default: the baseline)")] = None,
-    golden: Annotated[Path | None, typer.Option(help="Golden set .jsonl (default: the bundled one)")] = None,
+    golden: Annotated[Path | None, typer.Option(help="Golden set .jsonl (default: the project's, else the bundled one)")] = None,
     seed: Annotated[int, typer.Option(help="Seed of popularity, paraphrases and sessions")] = 0,
 ) -> None:
     """Record realistic traffic: golden questions with Zipf popularity and paraphrases, as traces to backtest."""
     from replaylab.backtest.traffic import plan_traffic, record_traffic
     from replaylab.stack.corpus import load_golden
 
-    items = load_golden(golden)
+    items = load_golden(golden_path(golden))
     cfg = load_config(config) if config else base_config(None)
     plan = plan_traffic(items, n=n, seed=seed)
     stack = get_stack()

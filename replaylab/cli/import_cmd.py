@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from replaylab.cli import app
-from replaylab.cli._common import console, err_console, short
+from replaylab.cli._common import console, err_console, golden_path, short
 from replaylab.files import atomic_write_json
 
 _SHOWN_PROBLEMS = 20
@@ -25,7 +25,11 @@ def import_cmd(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the import report as JSON here")] = None,
     dry_run: Annotated[bool, typer.Option(help="Convert and report, write no trace")] = False,
     golden: Annotated[
-        Path | None, typer.Option("--golden", help="Golden set (.jsonl): traces asking one of its questions carry its answer")
+        Path | None,
+        typer.Option(
+            "--golden",
+            help="Golden set (.jsonl): traces asking one of its questions carry its answer (default: the project's)",
+        ),
     ] = None,
 ) -> None:
     """Turn a trace export from the tracing a team already runs into replaylab traces.
@@ -38,6 +42,7 @@ def import_cmd(
     from replaylab.importers import import_file  # an unknown FORMAT is one line listing the valid ones
     from replaylab.stack.corpus import load_golden
 
+    golden = golden_path(golden)
     items = load_golden(golden) if golden is not None else []
     with console.status(escape(f"importing {source} as {fmt}…")):
         report = import_file(fmt, source, out_dir=None if dry_run else out, golden=items)

@@ -78,12 +78,14 @@ def guess_golden_fields(path: Path) -> dict[str, str | None]:
 
 
 def _init_project(
-    root: Path, *, corpus: Path, golden: Path | None, model: str, base_url: str | None, embedder: str, top_k: int, name: str
+    root: Path, *, corpus: list[Path], golden: Path | None, model: str, base_url: str | None, embedder: str, top_k: int, name: str
 ) -> ProjectFile:
-    if not corpus.exists():
-        raise ConfigError(f"--corpus {corpus}: no such folder or .jsonl file")
-    if corpus.is_file() and corpus.suffix != ".jsonl":
-        raise ConfigError(f"--corpus {corpus}: give a folder of .md/.txt files or a .jsonl file")
+    for path in corpus:
+        if not path.exists():
+            raise ConfigError(f"--corpus {path}: no such folder or .jsonl file")
+        if path.is_file() and path.suffix != ".jsonl":
+            raise ConfigError(f"--corpus {path}: give a folder of .md/.txt files or a .jsonl file")
+    sources = [CorpusSource(path=_relative(path, root)) for path in corpus]
     if golden is not None and not golden.is_file():
         raise ConfigError(f"--golden {golden}: no such file")
     from replaylab.registry import lookup
@@ -93,7 +95,7 @@ def _init_project(
     template = "answer"
     return ProjectFile(
         name=name,
-        corpus=CorpusSource(path=_relative(corpus, root)),
+        corpus=sources[0] if len(sources) == 1 else sources,
         embedder=embedder,
         prompts=[PromptTemplate(template=template, system=NEUTRAL_SYSTEM, user=NEUTRAL_USER)],
         model=ModelSpec(id=model, base_url=base_url),
@@ -110,7 +112,10 @@ Field mappings: corpus.fields / golden.fields rename your keys, e.g. {id: doc_id
 
 @app.command("init")
 def init(
-    corpus: Annotated[Path, typer.Option(help="Folder of .md/.txt documents (front matter read) or a .jsonl file")],
+    corpus: Annotated[
+        list[Path],
+        typer.Option(help="Folder of .md/.txt documents (front matter read) or a .jsonl file; repeat to merge several"),
+    ],
     golden: Annotated[Path | None, typer.Option(help="Your golden set (.jsonl)")] = None,
     model: Annotated[str, typer.Option(help="Generator id: sandbox-reader-1.0, gemma-3-270m, openai:<model>")] = (
         "sandbox-reader-1.0"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from replaylab.golden.release_gate import GateReport
     from replaylab.teach import GameSession, SessionRecord
 
-golden_app = typer.Typer(no_args_is_help=True, help="The workspace golden set: bundled cases plus regression cases.")
+golden_app = typer.Typer(no_args_is_help=True, help="The workspace golden set: the base cases plus regression cases.")
 app.add_typer(golden_app, name="golden")
 
 
@@ -220,18 +220,22 @@ def golden_add(
 
 
 @golden_app.command("list")
-def golden_list(all_: Annotated[bool, typer.Option("--all", help="List the bundled cases too")] = False) -> None:
+def golden_list(
+    all_: Annotated[
+        bool, typer.Option("--all", help="List the base cases too (the project's golden set, else the bundled one)")
+    ] = False,
+) -> None:
     """The workspace golden set: version, added cases and history."""
     from replaylab.golden.store import GoldenStore
 
-    gs = GoldenStore(get_stack().ws).load()
-    table = Table(title=f"{gs.id}: {len(gs.cases)} cases ({len(gs.added)} added)")
+    store = GoldenStore(get_stack().ws)
+    gs = store.load()
+    base = store.bundled or "the bundled set"
+    table = Table(title=f"{gs.id}: {len(gs.cases)} cases ({len(gs.added)} added) over {base}")
     for col in ("qid", "question", "expected", "checks", "from"):
         table.add_column(col)
     for c in gs.cases if all_ else gs.added:
-        table.add_row(
-            c.qid, short(c.question, 60), short(c.answer, 30), ", ".join(c.checks) or "gate", c.source_trace or "bundled"
-        )
+        table.add_row(c.qid, short(c.question, 60), short(c.answer, 30), ", ".join(c.checks) or "gate", c.source_trace or "base")
     console.print(table)
     for h in gs.history:
         console.print(f"golden@{h.version}  {h.at}  +{', '.join(h.added)}  {h.note}", style="dim")

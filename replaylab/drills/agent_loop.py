@@ -48,7 +48,7 @@ from replaylab.drills.steps import (
 )
 from replaylab.registry import register
 from replaylab.scenario import Scenario
-from replaylab.stack.corpus import load_golden
+from replaylab.stack.corpus import project_golden
 from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace
@@ -183,7 +183,7 @@ class AgentLoopDrill(Drill):
         return SteadyStateDetail(pass_rate=_rate(runs), requests=len(runs), guards=self.deployed.label())
 
     def inject(self) -> InjectDetail:
-        self.injection = self.fault.inject(self.before, stack=self.stack, golden=load_golden())
+        self.injection = self.fault.inject(self.before, stack=self.stack, golden=project_golden())
         return InjectDetail(fault=self.fault.kind, notes=list(self.injection.notes))
 
     def traffic(self, window: Window) -> TrafficDetail:

@@ -36,7 +36,7 @@ from replaylab.sessions import (
     plan_sessions,
     run_tick,
 )
-from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.corpus import GoldenItem, project_golden
 from replaylab.stack.pipeline import Stack
 from replaylab.stack.prompts import LabelMove
 
@@ -136,7 +136,7 @@ def simulate_canary(
     """Ship the candidate PPV to a canary by session id and let the gate kill or promote it."""
     spec = spec or CanarySpec()
     started = time.perf_counter()
-    items = list(golden) if golden is not None else load_golden()
+    items = list(golden) if golden is not None else project_golden()
     prod, cand = f"{spec.template}@{spec.production_version}", f"{spec.template}@{spec.candidate_version}"
     stack.prompts.resolve(prod)
     stack.prompts.resolve(cand)

@@ -32,7 +32,7 @@ from replaylab.drills.steps import (
 )
 from replaylab.registry import register
 from replaylab.scenario import Scenario
-from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.corpus import GoldenItem, project_golden
 from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 from replaylab.trace import Trace, save_trace
@@ -87,7 +87,7 @@ class FaultDrill(Drill):
         golden: list[GoldenItem] | None = None,
     ) -> None:
         super().__init__(scenario, stack=stack, base=base, options=options)
-        self.golden = golden if golden is not None else load_golden()
+        self.golden = golden if golden is not None else project_golden()
         self.fault = scenario.fault()
         self.before = Deployment.capture(stack, scenario.steady_state_config(base))
         self.sample = select_traffic(scenario, self.golden)

@@ -15,6 +15,7 @@ a lock, with the history of every version:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from replaylab.errors import ConfigError, InputError
 from replaylab.files import atomic_write_text
 from replaylab.stack.corpus import GoldenItem, load_golden
 from replaylab.trace import Golden, Trace
-from replaylab.workspace import Workspace
+from replaylab.workspace import BUNDLED_GOLDEN, Workspace
 
 __all__ = ["REGRESSION_CHECKS", "GoldenCase", "GoldenSet", "GoldenStore", "GoldenVersion", "case_checks"]
 
@@ -130,13 +131,19 @@ def case_checks(trace: Trace, *, extra: Sequence[str] = ()) -> tuple[list[str], 
 
 
 class GoldenStore:
-    """The workspace golden set on disk (`<workspace>/golden/golden.json`)."""
+    """The workspace golden set on disk: `<workspace>/golden/golden.json` over the bundled set, and
+    `golden-<hash of its path>.json` over a project's, so cases added on one never join the other."""
 
     def __init__(self, ws: Workspace, *, bundled: Path | None = None) -> None:
+        from replaylab.project import active_golden_path
+
         self.ws = ws
-        self.path = ws.root / "golden" / "golden.json"
-        self.bundled = bundled
-        """The read-only base set (default: the one shipped in the package)."""
+        self.bundled = bundled if bundled is not None else active_golden_path()
+        """The read-only base set (default: the project's golden set, else the one shipped in the package)."""
+        name = "golden"
+        if self.bundled is not None and self.bundled.resolve() != BUNDLED_GOLDEN.resolve():
+            name += "-" + hashlib.sha256(str(self.bundled.resolve()).encode()).hexdigest()[:8]
+        self.path = ws.root / "golden" / f"{name}.json"
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -3,7 +3,7 @@
     project = find_project()            # ./replaylab.yaml, or $REPLAYLAB_PROJECT; None if neither
     project.run_config()                # the good baseline as a RunConfig (prompt may still be a label)
     project.golden_path()               # the user's golden set
-    project.corpus_spec()               # the CorpusSpec of the user's documents
+    project.corpus_spec()               # the CorpusSpec of the user's documents (one source or several)
 
 The file is strict (`extra="forbid"` everywhere): an unknown key is one ConfigError line naming it.
 Its JSON Schema is `schemas/project.schema.json` (`replaylab schema`); `replaylab init` writes the
@@ -15,6 +15,7 @@ from __future__ import annotations
 from replaylab.project.file import (
     PROJECT_ENV,
     PROJECT_FILE,
+    SOURCE_SEPARATOR,
     CorpusSource,
     EmbedderSource,
     FieldMap,
@@ -22,6 +23,7 @@ from replaylab.project.file import (
     ModelSpec,
     ProjectFile,
     PromptTemplate,
+    active_golden_path,
     active_project,
     find_project,
     load_project,
@@ -31,6 +33,7 @@ from replaylab.project.file import (
 __all__ = [
     "PROJECT_ENV",
     "PROJECT_FILE",
+    "SOURCE_SEPARATOR",
     "CorpusSource",
     "EmbedderSource",
     "FieldMap",
@@ -38,6 +41,7 @@ __all__ = [
     "ModelSpec",
     "ProjectFile",
     "PromptTemplate",
+    "active_golden_path",
     "active_project",
     "find_project",
     "load_project",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -17,6 +17,8 @@ PROJECT_FILE = "replaylab.yaml"
 """The project file every command looks for in the current directory."""
 PROJECT_ENV = "REPLAYLAB_PROJECT"
 """Environment variable naming a project file elsewhere (it wins over ./replaylab.yaml)."""
+SOURCE_SEPARATOR = " + "
+"""Joins the paths of a multi-source corpus in `CorpusSpec.source`."""
 SCHEMA_HINT = "# yaml-language-server: $schema=schemas/project.schema.json"
 
 FieldMap = dict[str, str | None]
@@ -40,6 +42,8 @@ class CorpusSource(_Strict):
     """The source name of a document that names none (default: its sub-folder, else the corpus folder's name)."""
     ingested_at: date | None = None
     """The ingestion date of a document that gives none (default: the file's modification date)."""
+    id_prefix: str = ""
+    """Prepended to every document id of this source (keeps two sources' ids apart, e.g. `faq/`)."""
 
 
 class EmbedderSource(_Strict):
@@ -120,8 +124,9 @@ class ProjectFile(_Strict):
     """Version of this file's format."""
     name: str = ""
     """A name for the project (shown in reports)."""
-    corpus: CorpusSource
-    """Your documents."""
+    corpus: CorpusSource | list[CorpusSource] = Field(union_mode="left_to_right")
+    """Your documents: one source, or a list of sources merged into one corpus (a document id may
+    come from one source only)."""
     chunking: ChunkingSpec = ChunkingSpec()
     """How documents are cut into chunks."""
     embedder: str = "minilm-l6-v2"
@@ -151,9 +156,20 @@ class ProjectFile(_Strict):
         p = Path(path).expanduser()
         return (p if p.is_absolute() else self._root / p).resolve()
 
+    @property
+    def sources(self) -> list[CorpusSource]:
+        """The corpus sources, in order (one for the single-source form)."""
+        return list(self.corpus) if isinstance(self.corpus, list) else [self.corpus]
+
     def corpus_spec(self) -> CorpusSpec:
-        """The CorpusSpec of the project's documents (an absolute source path)."""
-        return CorpusSpec(source=str(self.resolve(self.corpus.path)))
+        """The CorpusSpec of the project's documents: an absolute source path, or several joined by
+        ` + ` (SOURCE_SEPARATOR), read and merged by replaylab.stack.corpus."""
+        return CorpusSpec(source=SOURCE_SEPARATOR.join(str(self.resolve(c.path)) for c in self.sources))
+
+    def source_of(self, path: str) -> CorpusSource | None:
+        """The corpus source whose path is `path` (absolute or relative to the project), or None."""
+        target = self.resolve(path)
+        return next((c for c in self.sources if self.resolve(c.path) == target), None)
 
     def golden_path(self) -> Path | None:
         """The project's golden set, or None (the bundled one)."""
@@ -213,7 +229,7 @@ def load_project(path: Path) -> ProjectFile:
     try:
         project = ProjectFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = _first_error(exc)
         where = error_where(err["loc"])
         if err["type"] == "extra_forbidden":
             parent: type[BaseModel] = ProjectFile
@@ -226,8 +242,21 @@ def load_project(path: Path) -> ProjectFile:
             valid = ", ".join(parent.model_fields)
             raise ConfigError(f"Project file {path}: unknown key {where!r}. Valid here: {valid}") from None
         raise ConfigError(f"Project file {path} is invalid: {where}: {err['msg']}") from None
+    if not project.sources:
+        raise ConfigError(f"Project file {path}: corpus lists no source; give at least one path")
     project._root = path.resolve().parent
     return project
+
+
+def _first_error(exc: ValidationError) -> Any:
+    """The first error, with union branch tags (`CorpusSource`, `list[CorpusSource]`) cut from its
+    location; an error that only says "not this branch's shape" loses to one inside the other branch."""
+    errors = []
+    for e in exc.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and (p[:1].isupper() or "[" in p)))
+        errors.append({**e, "loc": loc})
+    inside = [e for e in errors if e["type"] not in ("model_type", "list_type")]
+    return (inside or errors)[0]
 
 
 def find_project(cwd: Path | None = None) -> Path | None:
@@ -256,6 +285,14 @@ def active_project() -> ProjectFile | None:
         _CACHE.clear()
         _CACHE[key] = load_project(path)
     return _CACHE[key]
+
+
+def active_golden_path() -> Path | None:
+    """The active project's golden set, or None (no project, or one without a golden set: the bundled one).
+
+    The one place every command and drill picks its golden set from."""
+    project = active_project()
+    return project.golden_path() if project is not None else None
 
 
 def project_yaml(project: ProjectFile, *, header: str = "") -> str:

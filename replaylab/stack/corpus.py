@@ -126,22 +126,50 @@ def _read_folder(folder: Path, opts: SourceOptions) -> list[Document]:
     return docs
 
 
+def split_sources(source: str) -> list[str]:
+    """The base sources of a CorpusSpec.source: one, or several joined by ` + ` (a project's list)."""
+    from replaylab.project import SOURCE_SEPARATOR
+
+    if source == "bundled" or SOURCE_SEPARATOR not in source or Path(source).exists():
+        return [source]
+    return [part.strip() for part in source.split(SOURCE_SEPARATOR)]
+
+
 def _source_options(source: str) -> SourceOptions:
-    """The project file's mapping and fallbacks for `source`, when it is the project's corpus."""
+    """The project file's mapping and fallbacks for `source`, when it is one of the project's corpus sources."""
     from replaylab.project import active_project
 
     project = active_project() if source != "bundled" else None
-    if project is None or str(Path(source).resolve()) != project.corpus_spec().source:
+    c = project.source_of(source) if project is not None else None
+    if c is None:
         return SourceOptions()
-    c = project.corpus
-    return SourceOptions(fields=dict(c.fields), source=c.source, ingested_at=c.ingested_at)
+    return SourceOptions(fields=dict(c.fields), source=c.source, ingested_at=c.ingested_at, id_prefix=c.id_prefix)
 
 
 _ROWS: dict[tuple[str, tuple[Any, ...]], tuple[Document, ...]] = {}
 
 
 def _base_rows(source: str) -> tuple[Document, ...]:
-    """The base rows of `source`, read once per process for each field mapping."""
+    """The base rows of `source` (its sources merged in order), each read once per process for each field mapping."""
+    parts = split_sources(source)
+    if len(parts) == 1:
+        return _source_rows(source)
+    origin: dict[str, str] = {}
+    rows: list[Document] = []
+    for part in parts:
+        docs = _source_rows(part)
+        for doc_id in sorted({d.doc_id for d in docs}):
+            if doc_id in origin:
+                raise ConfigError(
+                    f"Document id {doc_id!r} is in two corpus sources, {origin[doc_id]} and {part}; "
+                    "rename one, or give a source an id_prefix in replaylab.yaml (e.g. id_prefix: faq/)"
+                )
+            origin[doc_id] = part
+        rows.extend(docs)
+    return tuple(rows)
+
+
+def _source_rows(source: str) -> tuple[Document, ...]:
     opts = _source_options(source)
     key = (source, opts.key())
     if key not in _ROWS:
@@ -162,6 +190,8 @@ def _read_base(source: str, opts: SourceOptions) -> tuple[Document, ...]:
     docs = tuple(r for r in rows if isinstance(r, Document))
     if not docs:
         raise ConfigError(f"Corpus {source!r} holds no documents")
+    if opts.id_prefix:
+        docs = tuple(d.model_copy(update={"doc_id": opts.id_prefix + d.doc_id}) for d in docs)
     return docs
 
 
@@ -248,3 +278,11 @@ def load_golden(path: Path | None = None, *, fields: Mapping[str, str | None] | 
             fields = project.golden.fields
     rows = _read_jsonl(target, GoldenItem, prepare=_golden_row(target, fields or {}))
     return [r for r in rows if isinstance(r, GoldenItem)]
+
+
+def project_golden() -> list[GoldenItem]:
+    """The golden set every command and drill uses by default: the active project's (replaylab.yaml),
+    else the bundled one."""
+    from replaylab.project import active_golden_path
+
+    return load_golden(active_golden_path())

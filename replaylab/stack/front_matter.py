@@ -43,9 +43,11 @@ class SourceOptions:
     """Source of a document that names none."""
     ingested_at: date | None = None
     """Ingestion date of a document that gives none."""
+    id_prefix: str = ""
+    """Prepended to every document id of the source."""
 
     def key(self) -> tuple[Any, ...]:
-        return (tuple(sorted((k, v or "") for k, v in self.fields.items())), self.source, self.ingested_at)
+        return (tuple(sorted((k, v or "") for k, v in self.fields.items())), self.source, self.ingested_at, self.id_prefix)
 
 
 def split_front_matter(text: str, *, where: str) -> tuple[dict[str, Any], str]:
