@@ -45,9 +45,10 @@ def _print_journal(j: DrillJournal) -> None:
     for col in ("step", "time", "what happened"):
         table.add_column(col)
     for s in j.steps:
-        detail = ", ".join(f"{k}={short(_shown(v), 60)}" for k, v in s.detail.items())
+        detail = ", ".join(f"{k}={short(_shown(v), 60)}" for k, v in s.detail.items() if k != "measured")
         table.add_row(s.name, f"{s.elapsed_s:.2f}s", detail)
     console.print(table)
+    _print_rates(j)
     exp = Table(show_header=True)
     for col in ("expectation", "expected", "actual", ""):
         exp.add_column(col)
@@ -57,6 +58,22 @@ def _print_journal(j: DrillJournal) -> None:
     console.print(exp)
     if j.summary:
         console.print(j.summary, markup=False, soft_wrap=True)
+
+
+def _print_rates(j: DrillJournal) -> None:
+    """The detect step's detectors with their measured TP and FP rates (or why there are none)."""
+    from replaylab.drills.rates import rate_line
+    from replaylab.drills.steps import DetectStep
+
+    step = j.find(DetectStep)
+    if step is None or not step.detail.measured:
+        return
+    table = Table(title="detectors used, with their measured rates (replaylab detectors measure)", title_justify="left")
+    for col in ("detector", "fired here", "measured TP / FP"):
+        table.add_column(col)
+    for r in step.detail.measured:
+        table.add_row(r.detector, "✓" if r.detector in step.detail.fired else "–", rate_line(r))
+    console.print(table)
 
 
 def _print_summary(journals: list[DrillJournal], total: float) -> None:

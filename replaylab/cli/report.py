@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 
 from replaylab.bisection.engine import BisectResult
 from replaylab.drills.journal import DrillJournal
+from replaylab.drills.rates import rate_line
+from replaylab.drills.steps import DetectStep
 from replaylab.trace import Trace
 
 _CSS = """
@@ -159,9 +161,14 @@ def drill_html(journals: Sequence[DrillJournal]) -> str:
         steps = "".join(
             f"<tr><td>{_e(s.name)}</td><td>{s.elapsed_s:.2f}s</td><td><code>{_e(s.detail)}</code></td></tr>" for s in j.steps
         )
+        step = j.find(DetectStep)
+        rates = "".join(
+            f"<tr><td>{_e(r.detector)}</td><td>{_e(rate_line(r))}</td></tr>" for r in (step.detail.measured if step else [])
+        )
         details += (
             f"<h2>{_e(j.scenario)} — {_e(j.title)}</h2><table>{exp}</table>"
-            f"<details><summary>journal</summary><table>{steps}</table></details>"
+            + (f"<h3>Detectors used, with their measured rates</h3><table>{rates}</table>" if rates else "")
+            + f"<details><summary>journal</summary><table>{steps}</table></details>"
         )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>replaylab drills</title><style>{_CSS}</style>"

@@ -28,15 +28,16 @@ The canary that catches such a rollout is in `replaylab.drills.canary` (re-expor
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from replaylab.config import RunConfig
 from replaylab.drills.canary import CanaryResult, CanarySpec, simulate_canary
+from replaylab.drills.rollout_store import StoreReplay, drill_store, replay_in_store, store_check
 from replaylab.drills.simulation import SimulationDrill, SimulationSpec, prewarm, restore_labels, turn_rate
-from replaylab.drills.steps import BisectDetail, DiagnoseDetail, TrafficDetail
+from replaylab.drills.steps import BisectDetail, CheckDetail, DiagnoseDetail, TrafficDetail
 from replaylab.errors import ConfigError
 from replaylab.registry import register
 from replaylab.sessions import (
@@ -46,6 +47,7 @@ from replaylab.sessions import (
     Policy,
     Session,
     SessionManager,
+    SessionStore,
     Turn,
     default_judge,
     drain_report,
@@ -53,7 +55,7 @@ from replaylab.sessions import (
     plan_sessions,
     run_tick,
 )
-from replaylab.stack.corpus import GoldenItem, load_golden
+from replaylab.stack.corpus import GoldenItem, project_golden
 from replaylab.stack.pipeline import Stack
 from replaylab.stack.prompts import LabelMove
 
@@ -172,6 +174,8 @@ class RolloutResult(BaseModel):
     """The judge that scored the turns."""
     runtime_s: float
     """Wall time of the simulation, seconds."""
+    store: StoreReplay | None = None
+    """The pin-and-drain rollback replayed through the real SQLite session store (None: not asked for)."""
 
     def outcome(self, strategy: Strategy) -> StrategyOutcome:
         """The outcome of one rollback strategy."""
@@ -182,7 +186,8 @@ class RolloutResult(BaseModel):
         hard, finish = self.outcome("hard_cutover"), self.outcome("let_them_finish")
         drain = self.outcome("pin_and_drain_with_memory_revert")
         real = self.pass_rate_good is not None and self.pass_rate_bad is not None
-        return {
+        store = {} if self.store is None else {"session_store_pinned_drained_and_reverted_as_simulated": self.store.agrees}
+        return store | {
             "incident_reached_sessions": self.sessions_on_bad_at_detection > 0,
             "bad_ppv_fails_more_than_good": real and (self.pass_rate_bad or 0.0) < (self.pass_rate_good or 0.0),
             "pin_and_drain_serves_fewer_bad_turns_than_let_them_finish": drain.bad_turns < finish.bad_turns,
@@ -263,11 +268,13 @@ def simulate_rollout(
     golden: Sequence[GoldenItem] | None = None,
     spec: RolloutSpec | None = None,
     judge: Judge = default_judge,
+    store: SessionStore | None = None,
 ) -> RolloutResult:
-    """Promote a bad PPV under live sessions, detect it, and compare the three rollbacks."""
+    """Promote a bad PPV under live sessions, detect it, and compare the three rollbacks; with a
+    `store`, replay the pin-and-drain rollback through it (`replay_in_store`)."""
     spec = spec or RolloutSpec()
     started = time.perf_counter()
-    items = list(golden) if golden is not None else load_golden()
+    items = list(golden) if golden is not None else project_golden()
     good, bad = f"{spec.template}@{spec.good_version}", f"{spec.template}@{spec.bad_version}"
     stack.prompts.resolve(good)
     stack.prompts.resolve(bad)
@@ -295,9 +302,12 @@ def simulate_rollout(
         early = [t for s in base.sessions.values() for t in s.turns]
         on_bad = sum(s.artifact.ppv == bad for s in base.active())
         moves.append(stack.prompts.move_label(template=spec.template, label="production", version=spec.good_version))
-        outcomes = [_branch(base, plan, spec, strategy, good=good, bad=bad, end=end) for strategy in STRATEGIES]
+        branches = {strategy: _branch(base, plan, spec, strategy, good=good, bad=bad, end=end) for strategy in STRATEGIES}
     finally:
         restore_labels(stack, original)
+    replay = None
+    if store is not None and spec.promotion == "pin":  # the store pins: a hard-cutover promotion has no replay
+        replay = replay_in_store(store, stack, plan, branches[STRATEGIES[-1]][1], spec=spec, good=good, bad=bad)
     return RolloutResult(
         spec=spec,
         good_ppv=good,
@@ -309,16 +319,17 @@ def simulate_rollout(
         pass_rate_good=turn_rate(t for t in early if t.ppv == good),
         pass_rate_bad=turn_rate(t for t in early if t.ppv == bad),
         label_moves=moves,
-        strategies=outcomes,
+        strategies=[outcome for outcome, _ in branches.values()],
         judge=getattr(judge, "__name__", type(judge).__name__),
         runtime_s=round(time.perf_counter() - started, 3),
+        store=replay,
     )
 
 
 def _branch(
     base: SessionManager, plan: Sequence[PlannedSession], spec: RolloutSpec, strategy: Strategy, *, good: str, bad: str, end: int
-) -> StrategyOutcome:
-    """Continue the history from the rollback under one strategy, on a copy of the sessions."""
+) -> tuple[StrategyOutcome, dict[str, Session]]:
+    """Continue the history from the rollback under one strategy, on a copy of the sessions (returned too)."""
     routing: Policy = "hard_cutover" if strategy == "hard_cutover" else "pin"
     branch = base.fork(policy=routing)
     recalled: list[str] = []
@@ -335,7 +346,7 @@ def _branch(
         reverted = recalled + branch.revert_memory(bad, to_at=spec.promote_at)
     for t in range(spec.rollback_at, end):
         run_tick(branch, plan, t)
-    return measure_strategy(
+    outcome = measure_strategy(
         strategy,
         list(branch.sessions.values()),
         routing=routing,
@@ -345,6 +356,7 @@ def _branch(
         recalled=len(recalled),
         reverted=len(reverted),
     )
+    return outcome, branch.sessions
 
 
 @register("drill")
@@ -352,10 +364,12 @@ class PromptRolloutDrill(SimulationDrill):
     """The rollout simulation through the skeleton; only the PPV changed, so the cause is the prompt."""
 
     kind = "prompt-rollout"
-    pieces = frozenset({"inject", "traffic", "diagnose", "bisect", "rollback", "verify"})
+    pieces = frozenset({"inject", "traffic", "diagnose", "bisect", "check", "rollback", "verify"})
 
     def simulate(self) -> tuple[BaseModel, dict[str, bool], list[LabelMove]]:
-        self.result = simulate_rollout(self.stack, config=self.config, spec=RolloutSpec.model_validate(self.params))
+        store = drill_store(self.stack, self.scenario.name, self.options.traces_dir)
+        spec = RolloutSpec.model_validate(self.params)
+        self.result = simulate_rollout(self.stack, config=self.config, spec=spec, store=store)
         self.journal.summary = self.result.table()
         return self.result, self.result.expectations_met(), self.result.label_moves
 
@@ -372,6 +386,9 @@ class PromptRolloutDrill(SimulationDrill):
         return BisectDetail(
             causes=["prompt"], stopped_because="one variable differs: the PPV the production label points at (no replay needed)"
         )
+
+    def checks(self) -> Sequence[tuple[str, Callable[[], CheckDetail]]]:
+        return [("session store: pinned, drained, reverted", lambda: store_check(self.result.store))]
 
     def recovered(self) -> bool:
         return self.met.get("pin_and_drain_serves_no_bad_turn_after_rollback", False)

@@ -258,7 +258,7 @@ def _forward(drill: Drill, rec: JournalRecorder, *, through: StepKind) -> bool:
                 if window == "fault":
                     j.pass_rate_under_fault, j.affected_failure_rate = t.pass_rate, t.affected_failure_rate
         elif kind == "detect":
-            j.detected_by = list(rec.run(DetectStep(name="detect"), drill.detect).fired)
+            j.detected_by = list(rec.run(DetectStep(name="detect"), lambda: _detect(drill)).fired)
         elif kind == "diagnose":
             dg = rec.run(DiagnoseStep(name="diagnose"), drill.diagnose)
             j.diagnosed_layer, j.diagnosis_votes = dg.layer, dict(dg.votes)
@@ -268,6 +268,18 @@ def _forward(drill: Drill, rec: JournalRecorder, *, through: StepKind) -> bool:
             for name, fn in drill.checks():
                 rec.run(CheckStep(name=name), fn)
     return True
+
+
+def _detect(drill: Drill) -> DetectDetail:
+    """The kind's detect piece, with the measured TP/FP rates of every registered detector it ran."""
+    from replaylab.drills.rates import detector_rates
+    from replaylab.registry import names
+
+    detail = drill.detect()
+    registered = set(names("detector"))
+    ran = [str(d["detector"]) for d in drill.journal.detections if d.get("detector") in registered]
+    detail.measured = detector_rates(drill.stack.ws.root, ran)
+    return detail
 
 
 def _rollback(drill: Drill, rec: JournalRecorder) -> None:

@@ -15,6 +15,8 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from replaylab.drills.rates import MeasuredRate
+
 StepKind = Literal["steady_state", "inject", "traffic", "detect", "diagnose", "bisect", "check", "rollback", "verify"]
 """The skeleton's steps, in the order every drill runs them."""
 
@@ -87,6 +89,9 @@ class DetectDetail(StepDetail):
     """Detectors that ran."""
     fired: list[str] = []
     """The detectors (or gates) that fired."""
+    measured: list[MeasuredRate] = []
+    """Each registered detector that ran, with its TP and FP rates from `replaylab detectors measure`
+    (or why there are none)."""
 
 
 class DiagnoseDetail(StepDetail):

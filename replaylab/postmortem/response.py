@@ -4,13 +4,16 @@ recovery, residual risk and the optimisation signals."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replaylab.postmortem.context import SectionContext
 from replaylab.postmortem.inputs import GUARDRAILS
 from replaylab.postmortem.markup import CONFIRM, clip, pct, table
 from replaylab.postmortem.relevance import drill_window, in_window, relevant_detectors
 from replaylab.trace import Trace
+
+if TYPE_CHECKING:
+    from replaylab.drills.journal import DrillJournal
 
 __all__ = ["drift", "eval_gap", "guardrails", "recovery", "residual", "signals", "timeline"]
 
@@ -134,11 +137,24 @@ def eval_gap(c: SectionContext) -> list[str]:
     elif not j.detections:
         out.append("- Detectors: none ran in the drill.")
     else:
+        rates = _measured(j)
         for d in j.detections:
             name = d.get("detector") or d.get("name") or "detector"
             why = d.get("reason") or d.get("summary") or d.get("error") or ""
-            out.append(f"- Detector `{name}`: {'fired' if d.get('fired') else 'did NOT fire'}{': ' + str(why) if why else ''}")
+            rate = f" ({rates[name]})" if name in rates else ""
+            out.append(
+                f"- Detector `{name}`: {'fired' if d.get('fired') else 'did NOT fire'}{': ' + str(why) if why else ''}{rate}"
+            )
     return [*out, ""]
+
+
+def _measured(j: DrillJournal) -> dict[str, str]:
+    """Detector -> its measured TP/FP rates in words, from the journal's detect step."""
+    from replaylab.drills.rates import rate_line
+    from replaylab.drills.steps import DetectStep
+
+    step = j.find(DetectStep)
+    return {r.detector: rate_line(r) for r in step.detail.measured} if step is not None else {}
 
 
 def guardrails(c: SectionContext) -> list[str]:

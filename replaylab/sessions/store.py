@@ -309,7 +309,8 @@ class SessionStore:
         self, from_ppv: str, *, to_ppv: str, force: bool = False, revert_to: datetime | None = None, at: datetime | None = None
     ) -> DrainStatus:
         """Stop new sessions pinning `from_ppv`; with `force`, move the active ones to `to_ppv` now
-        (their memory reverted to `revert_to` when given). Returns who is still on `from_ppv`."""
+        (their memory reverted to `revert_to` when given; one that started after `revert_to` goes back
+        to its start). Returns who is still on `from_ppv`."""
         if from_ppv == to_ppv:
             raise InputError(f"drain {from_ppv} to itself")
         when = iso(at)
@@ -325,7 +326,7 @@ class SessionStore:
                     db.execute("INSERT INTO moves VALUES (?, ?, ?, ?, 'forced drain', ?)", (sid, when, from_ppv, to_ppv, label))
         if force and revert_to is not None:
             for sid in stragglers:
-                self.revert(sid, to=revert_to, at=at)
+                self.revert(sid, to=max(datetime.fromisoformat(iso(revert_to)), self.get(sid).started_at), at=at)
         return self.drain_status(from_ppv)
 
     def drain_status(self, from_ppv: str) -> DrainStatus:

@@ -268,7 +268,7 @@ class GameSession:
         from replaylab.evals import evaluate
 
         label, trace = self._resolve(rest)
-        report = evaluate(trace)
+        report = self.incident.sandbox.evaluate(trace) if self.incident.sandbox else evaluate(trace)
         self._note("eval", label, passed=report.passed)
         return eval_view(label, report)
 
@@ -276,6 +276,9 @@ class GameSession:
         from replaylab.diagnosis.tree import diagnose
 
         label, trace = self._resolve(rest)
+        if self.incident.sandbox is not None:  # agent sessions: the Layer 3 session evidence
+            self._note("diagnose", label)
+            return self.incident.sandbox.diagnose(label, trace)  # type: ignore[no-any-return]
         with sandbox_pins(self.stack):
             d = diagnose(self.stack, trace, good=self.incident.good_config)
         self._note("diagnose", label, layer=d.layer)
@@ -285,6 +288,8 @@ class GameSession:
         from replaylab.diagnosis.counterfactuals import counterfactuals
 
         label, trace = self._resolve(rest)
+        if self.incident.sandbox is not None:
+            raise _Usage("An agent session retrieves no context to hold or drop: replay it with tools=... or guards=...")
         with sandbox_pins(self.stack):
             report = counterfactuals(self.stack, trace)
         self._note("counterfactuals", label)
@@ -305,13 +310,13 @@ class GameSession:
                 f"You gave {len(parts) - 1}: {' '.join(parts[1:])}"
             )
         label, trace = self._resolve(parts[0])
-        name, value = parse_assignment(parts[1], trace.config)
-        with sandbox_pins(self.stack):
-            new = self.stack.replay(trace, overrides={name: value})
+        box = self.incident.sandbox
+        name, value = box.parse(parts[1], trace) if box else parse_assignment(parts[1], trace.config)
+        new = self._replay(trace, name, value)
         ref = f"R{len(self.replays) + 1}"
         self.replays[ref] = new
-        before, after = evaluate(trace), evaluate(new)
-        self._note("replay", label, variable=name, layer=layer_of(name), passed=after.passed, value=json.dumps(value))
+        before, after = (box.evaluate(trace), box.evaluate(new)) if box else (evaluate(trace), evaluate(new))
+        self._note("replay", label, variable=name, layer=_layer(name), passed=after.passed, value=json.dumps(value))
         return replay_view(
             ref,
             label,
@@ -320,7 +325,7 @@ class GameSession:
             before,
             after,
             assignment=f"{name}={json.dumps(value)}",
-            layer=layer_of(name),
+            layer=_layer(name),
             runs=self.sandbox_runs,
             free=self.rules.free_runs,
         )
@@ -352,10 +357,8 @@ class GameSession:
         failing = inc.failing(inc.shown) or inc.failing()
         name, value = parse_rollback(spec, failing=failing[0].config, good=inc.good_config)
         ok_layer, why_not = rollback_layer_ok(name, inc.key.layer)
-        restored = 0
-        with sandbox_pins(self.stack):
-            for t in failing:
-                restored += passes(self.stack.replay(t, overrides={name: value}))
+        judge = inc.sandbox.passes if inc.sandbox else passes
+        restored = sum(judge(self._replay(t, name, value)) for t in failing)
         rate = restored / len(failing)
         need = inc.scenario.steady_state.min_pass_rate
         what = f"{name}={json.dumps(value)} restores {restored}/{len(failing)} failing requests in the sandbox"
@@ -372,6 +375,13 @@ class GameSession:
             ok=ok,
             why=f"{what} ({rate:.0%}; the steady state needs {need:.0%})",
         )
+
+    def _replay(self, trace: Trace, name: str, value: Any) -> Trace:
+        """`trace` rerun in the sandbox with one variable swapped (an agent session by the incident's sandbox)."""
+        if self.incident.sandbox is not None:
+            return self.incident.sandbox.replay(trace, name, value)  # type: ignore[no-any-return]
+        with sandbox_pins(self.stack):
+            return self.stack.replay(trace, overrides={name: value})
 
     def _end(self, sub: Submission | None, status: Literal["submitted", "quit"], check: RollbackCheck | None = None) -> None:
         self.status = status
@@ -403,6 +413,11 @@ class GameSession:
         for line in self.debrief:
             reply.say(line)
         return reply
+
+
+def _layer(name: str) -> str:
+    """The layer of a variable (`guards`, the agent runtime's guard configuration, is routing)."""
+    return "routing" if name == "guards" else layer_of(name)
 
 
 class _Usage(ReplaylabError):

@@ -67,6 +67,9 @@ class Incident:
     """Every detector's verdict on the window (JSON)."""
     fired: list[str] = field(default_factory=list)
     """The detectors that fired."""
+    sandbox: Any = None
+    """How the game replays, judges and diagnoses the window (`teach.agent_incident.AgentSandbox` for
+    agent sessions); None: RAG traces, replayed by the stack and judged by the evaluators."""
 
     @property
     def good_config(self) -> RunConfig:
@@ -139,6 +142,12 @@ def open_incident(
     from replaylab.evals.golden_traffic import passes
     from replaylab.teach.simulated import game_scenario
 
+    if scenario.runner == "agent-loop":  # its window is agent sessions: the agent-loop drill's own pieces
+        from replaylab.teach.agent_incident import open_agent_incident
+
+        with open_agent_incident(scenario, stack=stack, base=base, sample=sample, seed=seed, progress=progress) as inc:
+            yield inc
+        return
     scenario = game_scenario(scenario)  # a simulation scenario plays the fault its simulation starts from
     options = DrillOptions(progress=progress, max_affected=max_affected, seed=seed, enforce_steady_state=False)
     drill = FaultDrill(scenario, stack=stack, base=base, options=options, golden=golden)

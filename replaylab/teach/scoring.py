@@ -37,6 +37,9 @@ __all__ = ["RollbackCheck", "ScoreCard", "ScoreLine", "ScoringRules", "Submissio
 
 _LAYER_ALIASES = {"upstream": "upstream_data", "upstream-data": "upstream_data", "data": "upstream_data"}
 _PROMPT_ID = re.compile(r"^[A-Za-z0-9_.\-]+@\d+$")
+AGENT_GUARDS = "guards"
+"""The agent runtime's guard configuration (`off` or `playbook`): a routing variable of agent-session
+game days, not a RunConfig field, so it has no entry in the variable registry."""
 
 
 class ScoringRules(BaseModel):
@@ -147,7 +150,7 @@ def parse_submission(text: str) -> Submission:
             sub.layer = layer
         elif key in ("variable", "variables", "var"):
             names = [v.strip() for v in value.split(",") if v.strip()]
-            sub.variables = [get_variable(n).name for n in names]
+            sub.variables = [n if n == AGENT_GUARDS else get_variable(n).name for n in names]
         elif key == "rollback":
             sub.rollback = value.strip()
         else:
@@ -162,6 +165,8 @@ def parse_rollback(spec: str, *, failing: RunConfig, good: RunConfig) -> tuple[s
     spec = spec.strip()
     if _PROMPT_ID.match(spec):
         return "prompt", spec
+    if spec.partition("=")[0].strip() == AGENT_GUARDS:
+        return AGENT_GUARDS, spec.partition("=")[2].strip() or "playbook"
     if "=" not in spec:
         var = get_variable(spec)
         return var.name, var.read(good)
@@ -276,8 +281,7 @@ def rollback_layer_ok(variable: str, key_layer: str) -> tuple[bool, str]:
     """Whether rolling back `variable` addresses the faulty layer (and is not an oracle)."""
     if variable == "context":
         return False, "holding the context is an oracle replay, not a rollback production can run"
-    if layer_of(variable) != key_layer:
-        return False, (
-            f"{variable} is a {layer_of(variable)} variable; the fault is in the {key_layer} layer, so this masks the symptom"
-        )
+    layer = "routing" if variable == AGENT_GUARDS else layer_of(variable)
+    if layer != key_layer:
+        return False, f"{variable} is a {layer} variable; the fault is in the {key_layer} layer, so this masks the symptom"
     return True, ""

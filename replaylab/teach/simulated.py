@@ -6,9 +6,9 @@ registered fault that causes it.
   (`prompt-instruction-conflict` with the scenario's `bad_version`): the same promotion the
   rollout simulation makes, on the scenario's traffic; the sessions side (which rollback to
   pick) is the debrief.
-- `agent-loop` is not playable yet: its incident is agent sessions (tool calls between two
-  sub-agents), which the game day's tools (replay, swap, eval over RAG traces) cannot replay;
-  golden traffic under its fault passes, so there would be nothing to find. It says so.
+- `agent-loop`: its incident is agent sessions (tool calls between two sub-agents), so it is
+  opened by the agent-loop drill's own pieces (`teach.agent_incident`), not as a fault scenario;
+  its fault is its own (the tool interface moving to tools-v2).
 
     fault = game_fault(load_scenario("bad-prompt-rollout"))      # PromptInstructionConflict(version=5)
     played = game_scenario(load_scenario("bad-prompt-rollout"))  # the same scenario as `runner: fault`
@@ -35,10 +35,7 @@ def game_fault(scenario: Scenario) -> FaultBase:
 
         return PromptInstructionConflict(version=int(method.get("bad_version", 5)))
     if scenario.runner == "agent-loop":
-        raise ScenarioError(
-            f"Scenario {scenario.name} is played over agent sessions, which a game day cannot replay yet "
-            f"(its tools replay RAG traces): run it as a drill, `replaylab drill {scenario.name}`"
-        )
+        return scenario.fault()
     raise ScenarioError(
         f"Scenario {scenario.name} runs the {scenario.runner!r} simulation, which has no incident to play "
         "as a game day (drill it with `replaylab drill`)"
