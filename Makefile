@@ -19,7 +19,7 @@ ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test test-slow lint bisect replay diagnose eval counterfactuals drill drills drills-gemma calibrate serve doctor \
-        audit bench schema index prompts golden teach agent-costs gemma-baseline record-demo record-demo-calls golden-test canary-gate postmortem scoreboard experiments clean \
+        audit bench schema vectors vectors-import index prompts golden teach agent-costs gemma-baseline record-demo record-demo-calls golden-test canary-gate postmortem scoreboard experiments clean \
         proxy staging-drill init golden-run prompts-add import backtest traffic \
         detect detectors-measure sessions sessions-serve
 
@@ -133,6 +133,12 @@ bench: $(STAMP) ## measure bisect wall time, replay throughput, index build/sear
 
 schema: $(STAMP) ## write the JSON Schemas of traces, configs, scenarios and reports to schemas/
 	$(RL) schema --out schemas
+
+vectors: $(STAMP) ## re-embed the corpus (every version) + golden questions into a seed file: make vectors [OUT=file.npz]
+	$(RL) vectors export $(or $(OUT),replaylab/data/vectors/minilm-l6-v2.npz) $(ARGS)
+
+vectors-import: $(STAMP) ## load a seed file into the workspace's embedding cache: make vectors-import SEED=file.npz
+	$(RL) vectors import $(SEED) $(ARGS)
 
 index: $(STAMP) ## build the index snapshot of the bundled corpus: make index ARGS="--as-of 2026-08-31"
 	$(RL) index build $(ARGS)

@@ -42,7 +42,8 @@ def real_embeddings(note: Note) -> F32:
     from replaylab.config import ChunkingSpec, CorpusSpec
     from replaylab.stack.chunker import chunk_corpus
     from replaylab.stack.corpus import load_corpus, load_golden
-    from replaylab.stack.embedders import EmbeddingCache, get_embedder
+    from replaylab.stack.embedders import get_embedder
+    from replaylab.stack.embedding_cache import EmbeddingCache
     from replaylab.workspace import PACKAGE_DATA, Workspace
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -38,6 +38,7 @@ _COMMAND_MODULES = (
     "replaylab.cli.sessions_cmd",
     "replaylab.cli.proxy_cmd",
     "replaylab.cli.backtest_cmd",
+    "replaylab.cli.vectors_cmd",
 )
 for _mod in _COMMAND_MODULES:
     importlib.import_module(_mod)

@@ -11,9 +11,10 @@ from typing import Any
 from rich.console import Console
 
 from replaylab.config import RunConfig, load_config, load_partial_config
-from replaylab.project import ProjectFile, active_project, find_project
+from replaylab.project import ProjectFile, active_golden_path, active_project, find_project
 from replaylab.stack.embedders import register_project_embedders
 from replaylab.stack.pipeline import Stack
+from replaylab.trace import Trace
 from replaylab.variables import apply_values, parse_assignment
 
 # logs and pipes get wide tables instead of Rich's 80-column default (COLUMNS still wins)
@@ -28,6 +29,16 @@ BASELINE = Path(__file__).resolve().parent.parent / "data" / "baseline.yaml"
 def get_stack() -> Stack:
     """The process's stack over the default workspace."""
     return Stack()
+
+
+def stack_line(stack: Stack) -> str:
+    """Where this run's index versions and embeddings came from, in one line."""
+    st = stack.stats
+    line = f"index versions: {st['snapshot_builds']} built, {st['snapshot_loads']} loaded from the workspace"
+    cache = stack.peek_cache()
+    if cache is not None:
+        line += f"; embeddings: {cache.hits} cached, {cache.seeded} from seed vectors, {cache.misses} computed"
+    return line
 
 
 def base_config(path: Path | None, *, over: RunConfig | None = None) -> RunConfig:
@@ -66,12 +77,22 @@ def project_config(project: ProjectFile) -> RunConfig:
     return project.run_config(prompt=ref)
 
 
+def on_project_stack(trace: Trace) -> Trace:
+    """An imported trace moved onto the project's stack when its documents are in the project's
+    corpus (else as recorded); prints the one-line note saying which. Other traces: unchanged."""
+    from replaylab.importers.adopt import adopt_imported, is_imported
+
+    if not is_imported(trace):
+        return trace
+    project = active_project()
+    adoption = adopt_imported(trace, stack=get_stack(), baseline=project_config(project) if project else None)
+    console.print(adoption.note, style="dim" if adoption.adopted else "yellow", markup=False)
+    return adoption.trace
+
+
 def golden_path(explicit: Path | None) -> Path | None:
     """`--golden FILE`, else the project's golden set, else None (the bundled one)."""
-    if explicit is not None:
-        return explicit
-    project = active_project()
-    return project.golden_path() if project is not None else None
+    return explicit if explicit is not None else active_golden_path()
 
 
 def with_sets(config: RunConfig, sets: list[str] | None) -> tuple[RunConfig, dict[str, Any]]:

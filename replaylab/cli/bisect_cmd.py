@@ -15,7 +15,16 @@ from rich.table import Table
 from replaylab.bisection.engine import BisectResult, Step
 from replaylab.bisection.trace_bisector import TraceBisector, reproduce_command, resolve_good
 from replaylab.cli import app
-from replaylab.cli._common import base_config, baseline_desc, check_outputs, console, get_stack, short
+from replaylab.cli._common import (
+    base_config,
+    baseline_desc,
+    check_outputs,
+    console,
+    get_stack,
+    on_project_stack,
+    short,
+    stack_line,
+)
 from replaylab.config import RunConfig
 from replaylab.files import atomic_write_text
 from replaylab.trace import Trace, load_trace
@@ -195,6 +204,7 @@ def bisect_cmd(
     check_outputs(inputs=[trace, good_file], outputs=[json_out, html])
     recorded = load_trace(trace)
     _print_header(recorded, trace)
+    recorded = on_project_stack(recorded)
     stack = get_stack()
     baseline, pin_note = pinned_baseline(recorded)
     good_cfg, good_desc = resolve_good(good, stack=stack, baseline=baseline, bad=recorded.config, baseline_desc=baseline_desc())
@@ -215,6 +225,7 @@ def bisect_cmd(
     )
     result.reproduce = reproduce_command(trace, good, seeds, live=live, fail_rate=fail_rate)
     print_result(result, good_desc=good_desc, histories=bisector.histories)
+    console.print(f"[dim]{stack_line(stack)}[/dim]")
     if json_out:
         atomic_write_text(json_out, result.model_dump_json(indent=2))
         console.print(f"JSON report written to {json_out}")

@@ -23,7 +23,8 @@ from replaylab.models.base import GenerationRequest, get_generator
 from replaylab.stack import assembler
 from replaylab.stack.chunker import Chunk, chunk_corpus
 from replaylab.stack.corpus import Document, GoldenItem, load_corpus
-from replaylab.stack.embedders import EmbeddingCache, get_embedder
+from replaylab.stack.embedders import get_embedder
+from replaylab.stack.embedding_cache import EmbeddingCache
 from replaylab.stack.index import Snapshot, build_snapshot, load_snapshot, snapshot_id
 from replaylab.stack.prompts import PromptRegistry, PromptVersion
 from replaylab.trace import (
@@ -102,6 +103,10 @@ class Stack:
             # embeddings are pure (keyed by embedder id and text), so workspaces may share one cache
             shared = os.environ.get("REPLAYLAB_EMBED_CACHE")
             self._cache = EmbeddingCache(Path(shared) if shared else self.ws.cache / "embeddings.sqlite")
+        return self._cache
+
+    def peek_cache(self) -> EmbeddingCache | None:
+        """The embedding cache if this process has opened it (for counters), without opening it."""
         return self._cache
 
     def documents(self, corpus: CorpusSpec, as_of: date | None = None) -> list[Document]:

