@@ -21,16 +21,8 @@ from replaylab.stack.deployment import Deployment
 from replaylab.stack.pipeline import Stack
 
 GOOD = RunConfig(prompt="rag-answer@4", embedder="hashing-test", index=IndexSpec(embedder="hashing-test"))
-STALE = """
-name: stale
-title: The indexing pipeline stopped
-description: the served index is built from an old corpus
-traffic: {sample: 6}
-steady_state: {min_pass_rate: 0.0}
-method: {kind: stale-index}
-expect: {layer: retrieval, bisect: [index]}
-teaching: {first_seen: "Ticket.", debrief: "The indexing pipeline stopped."}
-"""
+STALE = (Path(__file__).resolve().parents[1] / "data" / "stale_scenario.yaml").read_text()
+"""A stale-index scenario small enough for the tiny corpus (tests/data)."""
 
 
 def _drill(stack: Stack, tmp_path: Path) -> DrillJournal:

@@ -34,16 +34,8 @@ TINY = RunConfig(
     embedder="hashing-test",
     top_k=3,
 )
-STALE = """
-name: stale
-title: The indexing pipeline stopped
-description: the served index is built from an old corpus
-traffic: {sample: 6}
-steady_state: {min_pass_rate: 0.0}
-method: {kind: stale-index}
-expect: {layer: retrieval, bisect: [index]}
-teaching: {first_seen: "Ticket.", debrief: "The indexing pipeline stopped."}
-"""
+STALE = (Path(__file__).resolve().parents[1] / "data" / "stale_scenario.yaml").read_text()
+"""A stale-index scenario small enough for the tiny corpus (tests/data)."""
 
 
 def scenario_of(kind: str, tmp_path: Path) -> tuple[Scenario, RunConfig]:

@@ -18,18 +18,8 @@ import pytest
 import yaml
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-STALE = """
-name: stale
-title: The indexing pipeline stopped
-description: the served index is built from an old corpus
-traffic: {sample: 6}
-steady_state: {min_pass_rate: 0.0}
-method: {kind: stale-index}
-expect: {layer: retrieval, bisect: [index]}
-teaching:
-  first_seen: "Ticket: the bot quotes limits that changed weeks ago."
-  debrief: "The indexing pipeline stopped; the served snapshot predates the document updates."
-"""
+STALE = (Path(__file__).resolve().parents[1] / "data" / "stale_scenario.yaml").read_text()
+"""A stale-index scenario small enough for the tiny corpus (tests/data)."""
 DOC_FIELDS = {"doc_id": "id", "title": "heading", "text": "body", "source": "origin", "topic": "area", "ingested_at": "published"}
 GOLDEN_FIELDS = {"qid": "id", "question": "ask", "answer": "expected", "doc_ids": "sources", "topic": "area"}
 
