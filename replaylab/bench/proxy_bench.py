@@ -58,6 +58,7 @@ def _serve_proxy(conn: Connection, upstream: str, record_dir: str | None) -> Non
 
     folder = Path(record_dir) if record_dir else None
     with LocalProxy(ProxySettings(upstream=upstream, control_token="bench-token-0123", record_dir=folder)) as proxy:
+        proxy.proxy.recorder.flush(timeout=60)  # the writer process is up before the first request
         conn.send(proxy.base_url)
         _answer_cpu(conn)
 

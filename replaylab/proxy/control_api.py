@@ -91,7 +91,8 @@ def control_routes(proxy: Proxy) -> list[Route]:
         raw = request.query_params.get("n", "100")
         if not raw.isdigit():
             raise ApiError(400, f"n={raw[:20]!r} is not a count", param="n")
-        return JSONResponse({"exchanges": [r.model_dump(mode="json") for r in proxy.recorder.recent(int(raw))]})
+        records = await anyio.to_thread.run_sync(proxy.recorder.recent, int(raw))  # waits for the writer thread
+        return JSONResponse({"exchanges": [r.model_dump(mode="json") for r in records]})
 
     async def flush(request: Request) -> Response:
         await anyio.to_thread.run_sync(proxy.recorder.flush)

@@ -34,6 +34,7 @@ from replaylab.cassettes.redaction import scrub_body, scrub_request, scrub_respo
 from replaylab.config import RunConfig
 from replaylab.models.chat_api import ChatCompletionBody
 from replaylab.proxy.faults import passages_of
+from replaylab.proxy.writer import ProcessWriter
 from replaylab.trace import (
     ChatMessage,
     GenerationSpan,
@@ -46,7 +47,7 @@ from replaylab.trace import (
     VersionSnapshot,
 )
 
-__all__ = ["CASSETTE_NAME", "ExchangeRecord", "Recorder", "exchange_trace"]
+__all__ = ["CASSETTE_NAME", "ExchangeRecord", "Recorder", "exchange_trace", "first_output", "parse_body", "write_recording"]
 
 CASSETTE_NAME = "cassette.yaml"
 MAX_QUEUED = 10_000
@@ -199,42 +200,69 @@ def cassette_text(upstream: str, body: ChatCompletionBody, requested_model: str,
     return str(serialize({"requests": [scrub_request(request)], "responses": [scrub_response(response)]}, yamlserializer))
 
 
+def parse_body(data: dict[str, Any]) -> ChatCompletionBody | None:
+    """The chat request `data` as replaylab reads it (None when it is not a valid one)."""
+    try:
+        return ChatCompletionBody.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def first_output(data: dict[str, Any]) -> str:
+    """The text of a chat completion's first choice ("" when it has none)."""
+    try:
+        return str(data["choices"][0]["message"].get("content") or "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
+Completion = dict[str, Any] | bytes
+"""An answer as the proxy got it: parsed (a fault edited it) or the upstream's bytes."""
+_Item = tuple[ExchangeRecord, dict[str, Any] | None, Completion | None, list[TraceEvent]]
+
+
 class Recorder:
-    """Writes traces and cassettes off the request path; keeps the latest records in memory."""
+    """Writes traces and cassettes off the request path; keeps the latest records in memory.
+
+    `submit` only queues: the writer thread parses the request, scrubs the record, publishes
+    it to `recent` and then writes its files. `recent` and `flush` wait for that thread, so a
+    request answered before either call is in what they return or write."""
 
     def __init__(self, root: Path | None, *, upstream: str, keep: int = 1000) -> None:
         self.root = root
         self.upstream = upstream
         self._recent: deque[ExchangeRecord] = deque(maxlen=keep)
-        self._lock = threading.Lock()
-        self._queue: queue.Queue[
-            tuple[ExchangeRecord, ChatCompletionBody, dict[str, Any], list[TraceEvent]] | threading.Event
-        ] = queue.Queue(maxsize=MAX_QUEUED)
+        self._published = threading.Condition()
+        self._submitted = 0
+        self._done = 0  # items published to `_recent` (or dropped), in submission order
+        self._queue: queue.Queue[_Item | threading.Event] = queue.Queue(maxsize=MAX_QUEUED)
         self.failures: list[str] = []
         """Recordings that could not be written (the proxy keeps serving)."""
+        self._writer = ProcessWriter() if root is not None else None
         self._thread = threading.Thread(target=self._run, name="replaylab-proxy-recorder", daemon=True)
         self._thread.start()
 
     def submit(
         self,
         rec: ExchangeRecord,
-        body: ChatCompletionBody | None = None,
-        completion: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        completion: Completion | None = None,
         events: list[TraceEvent] | None = None,
     ) -> None:
-        """Keep `rec`; a successful chat completion is also queued to be written as trace + cassette."""
-        clean = [m.model_copy(update={"content": scrub_text(m.content)}) for m in rec.messages]
-        rec = rec.model_copy(update={"output": scrub_text(rec.output), "error": scrub_text(rec.error), "messages": clean})
-        with self._lock:
-            self._recent.append(rec)
-        if self.root is not None and body is not None and completion is not None:
-            try:
-                self._queue.put_nowait((rec, body, completion, events or []))
-            except queue.Full:  # the disk cannot keep up: say so rather than grow without bound
-                self.failures.append(f"request {rec.seq}: not recorded, {MAX_QUEUED} recordings already waiting")
+        """Keep `rec` (with the messages of `body`, the request as forwarded under the requested
+        model name); a successful chat completion is also written as trace + cassette."""
+        try:
+            self._queue.put_nowait((rec, body, completion, events or []))
+            with self._published:
+                self._submitted += 1
+        except queue.Full:  # the disk cannot keep up: say so rather than grow without bound
+            self.failures.append(f"request {rec.seq}: not recorded, {MAX_QUEUED} recordings already waiting")
 
-    def recent(self, n: int | None = None) -> list[ExchangeRecord]:
-        with self._lock:
+    def recent(self, n: int | None = None, *, timeout: float = 10.0) -> list[ExchangeRecord]:
+        """The latest records (oldest first), once everything submitted so far is published."""
+        with self._published:
+            want = self._submitted
+            self._published.wait_for(lambda: self._done >= want, timeout)
             out = list(self._recent)
         return out if n is None else out[-n:]
 
@@ -246,25 +274,90 @@ class Recorder:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            rec, body, completion, events = item
-            try:
-                self._write(rec, body, completion, events)
-            except (OSError, ValidationError, ValueError) as exc:
-                self.failures.append(f"request {rec.seq}: {type(exc).__name__}: {exc}")
+            batch = [self._queue.get()]
+            while len(batch) < 256:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            # publish the whole batch first: `recent` never waits for another request's files
+            todo = [self._publish(item) if not isinstance(item, threading.Event) else item for item in batch]
+            for work in todo:
+                if isinstance(work, threading.Event):
+                    if self._writer is not None:
+                        self._writer.wait()  # a flush: everything before it handed over and written
+                    work.set()
+                elif work is not None:
+                    self._write_safely(*work)
 
-    def _write(self, rec: ExchangeRecord, body: ChatCompletionBody, completion: dict[str, Any], events: list[TraceEvent]) -> None:
-        assert self.root is not None
-        trace = exchange_trace(rec, body, completion, fault_events=events)
-        folder = self.root / trace.trace_id
-        folder.mkdir(parents=True, exist_ok=True)
-        _replace(folder / CASSETTE_NAME, cassette_text(self.upstream, body, rec.requested_model, completion))
-        # what the client typed may hold a secret: the trace is scrubbed like the cassette
-        _replace(folder / "trace.json", str(scrub_body(trace.model_dump_json(indent=2))) + "\n")
-        rec.trace = str(folder / "trace.json")
+    def _publish(self, item: _Item) -> tuple[ExchangeRecord, ChatCompletionBody, dict[str, Any], list[TraceEvent]] | None:
+        """Parse and scrub one record into `recent`; what remains to be written, if anything."""
+        rec, raw_body, completion, events = item
+        try:
+            body = parse_body(raw_body) if raw_body is not None else None
+            answer = _completion(rec, completion)
+            said = [m.chat() for m in body.messages] if body else []
+            rec.messages = [m.model_copy(update={"content": scrub_text(m.content)}) for m in said]
+            rec.output, rec.error = scrub_text(rec.output), scrub_text(rec.error)
+        except Exception as exc:  # a bug here must not stop the writer: the record is still kept
+            self.failures.append(f"request {rec.seq}: {type(exc).__name__}: {exc}")
+            body, answer = None, None
+        with self._published:
+            self._recent.append(rec)
+            self._done += 1
+            self._published.notify_all()
+        if self.root is not None and body is not None and answer is not None:
+            return rec, body, answer, events
+        return None
+
+    def _write_safely(
+        self, rec: ExchangeRecord, body: ChatCompletionBody, completion: dict[str, Any], events: list[TraceEvent]
+    ) -> None:
+        def done(path: str | None, error: BaseException | None) -> None:
+            if error is not None:
+                self.failures.append(f"request {rec.seq}: {type(error).__name__}: {error}")
+            else:
+                rec.trace = path
+
+        assert self.root is not None and self._writer is not None
+        self._writer.submit(write_recording, (self.root, self.upstream, rec, body, completion, events), done=done)
+
+    def close(self) -> None:
+        """Write everything submitted, then stop the writer process."""
+        self.flush(timeout=60.0)
+        if self._writer is not None:
+            self._writer.close()
+
+
+def write_recording(
+    root: Path, upstream: str, rec: ExchangeRecord, body: ChatCompletionBody, completion: dict[str, Any], events: list[TraceEvent]
+) -> str:
+    """Write one exchange's trace + cassette under `root` (in the writer process); the trace's path."""
+    trace = exchange_trace(rec, body, completion, fault_events=events)
+    folder = root / trace.trace_id
+    folder.mkdir(parents=True, exist_ok=True)
+    _replace(folder / CASSETTE_NAME, cassette_text(upstream, body, rec.requested_model, completion))
+    # what the client typed may hold a secret: the trace is scrubbed like the cassette
+    _replace(folder / "trace.json", str(scrub_body(trace.model_dump_json(indent=2))) + "\n")
+    return str(folder / "trace.json")
+
+
+def _completion(rec: ExchangeRecord, completion: Completion | None) -> dict[str, Any] | None:
+    """The answer as a dict, its model and output copied into `rec` (the upstream's bytes parsed
+    here; bytes that are not a JSON object become `rec.error`, as the client got them)."""
+    if isinstance(completion, bytes):
+        try:
+            parsed = json.loads(completion)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            rec.error = completion[:300].decode(errors="replace")
+            return None
+        rec.returned_model, rec.output = str(parsed.get("model", "")), first_output(parsed)
+        return parsed
+    if isinstance(completion, dict) and not rec.stream:
+        rec.returned_model, rec.output = str(completion.get("model", "")), first_output(completion)
+    return completion if isinstance(completion, dict) else None
 
 
 def _replace(path: Path, text: str) -> None:

@@ -44,7 +44,7 @@ def run_proxy(
     try:
         server.serve_forever()
     finally:
-        proxy.recorder.flush()
+        proxy.recorder.close()
 
 
 class LocalProxy:
@@ -77,5 +77,5 @@ class LocalProxy:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        self.proxy.recorder.flush()
-        self.proxy._client = None  # its connections belonged to the stopped event loop
+        self.proxy.recorder.close()
+        self.proxy._client = self.proxy._fast = None  # their connections belonged to the stopped event loop

@@ -237,3 +237,23 @@ def test_models_and_embeddings_are_passed_through_untouched(proxy: LocalProxy, c
     response = httpx.post(f"{proxy.base_url}/embeddings", json={"model": "m", "input": "x"})
     assert response.status_code == 404 and response.json()["error"]["message"] == "No route POST /v1/embeddings"
     assert all(r.path.endswith("/chat/completions") for r in proxy.control.recent())  # only chats are recorded
+
+
+def test_every_request_of_a_burst_is_recorded_by_shutdown_and_none_holds_a_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    record = tmp_path / "burst"
+    with (
+        LocalEndpoint(["sandbox-reader-1.0"]) as upstream,
+        LocalProxy(ProxySettings(upstream=upstream, control_token=TOKEN, record_dir=record)) as px,
+    ):
+        burst = OpenAI(base_url=px.base_url, api_key=KEY, max_retries=0)
+        questions = [f"How many days does a refund take, case {i}?" for i in range(24)]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda q: ask(burst, question=q), questions))
+    # the proxy is shut down: the writer must have put every exchange on disk before it stopped
+    traces = sorted(record.rglob("trace.json"))
+    assert len(traces) == len(questions)
+    texts = [p.read_text() + (p.parent / "cassette.yaml").read_text() for p in traces]
+    assert all(any(q in t for t in texts) for q in questions)  # one recording per request, none lost
+    assert not any("NOTAREALKEY" in t for t in texts)
