@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
+from _cli import run_main
 
 from replaylab.errors import ConfigError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the console entry point as a user would; (exit code, stdout, stderr)."""
-    from replaylab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["replaylab", *argv])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+_cli = run_main
 
 
 @pytest.fixture

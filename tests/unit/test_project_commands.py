@@ -10,12 +10,12 @@ MiniLM) and the sandbox reader (a deterministic stand-in for a model), for speed
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from _cli import run_main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STALE = (Path(__file__).resolve().parents[1] / "data" / "stale_scenario.yaml").read_text()
@@ -73,17 +73,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 MINE = {f"mine-t{i}" for i in range(1, 7)}
 
 
-def _cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from replaylab.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["replaylab", *argv])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+_cli = run_main
 
 
 def _saved_traces(folder: Path) -> list[dict[str, object]]:
