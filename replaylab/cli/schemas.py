@@ -28,7 +28,7 @@ _MODELS: tuple[tuple[str, str, str], ...] = (
     ("diagnosis", "replaylab.diagnosis.tree", "Diagnosis"),
     ("scenario", "replaylab.scenario", "Scenario"),
     ("drill-journal", "replaylab.drills.fault", "DrillJournal"),
-    ("teach-session", "replaylab.teach.game", "SessionRecord"),
+    ("teach-session", "replaylab.teach.record", "SessionRecord"),
     ("canary-gate-report", "replaylab.golden.release_gate", "GateReport"),
     ("project", "replaylab.project", "ProjectFile"),
     ("golden-run-report", "replaylab.golden.batch", "GoldenRunReport"),

@@ -261,6 +261,17 @@ def measure_strategy(
     )
 
 
+def _end_tick(plan: Sequence[PlannedSession], spec: RolloutSpec) -> int:
+    """The tick after the plan's last turn; the rollback must come before it."""
+    end = last_tick(plan) + 1
+    if spec.rollback_at >= end:
+        raise ConfigError(
+            f"The rollback at t={spec.rollback_at} comes after the last turn (t={end - 1}): "
+            "lower promote_at/detect_after or add turns"
+        )
+    return end
+
+
 def simulate_rollout(
     stack: Stack,
     *,
@@ -279,12 +290,7 @@ def simulate_rollout(
     stack.prompts.resolve(good)
     stack.prompts.resolve(bad)
     plan = plan_sessions(items, sessions=spec.sessions, turns=spec.turns, arrival_ticks=spec.arrival_ticks)
-    end = last_tick(plan) + 1
-    if spec.rollback_at >= end:
-        raise ConfigError(
-            f"The rollback at t={spec.rollback_at} comes after the last turn (t={end - 1}): "
-            "lower promote_at/detect_after or add turns"
-        )
+    end = _end_tick(plan, spec)
     original = stack.prompts.labels()
     moves: list[LabelMove] = []
     try:

@@ -47,6 +47,15 @@ def _authorize(request: Request, token: str) -> None:
         raise ApiError(401, "Missing or wrong control token", kind="authentication_error", code="invalid_token")
 
 
+def _fault_spec(body: bytes) -> FaultSpec:
+    """The fault a POST asks for, or a 400 naming the first invalid field."""
+    try:
+        return FaultSpec.model_validate_json(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ApiError(400, f"Invalid fault: {error_where(err['loc']) or 'body'}: {err['msg']}") from None
+
+
 def control_routes(proxy: Proxy) -> list[Route]:
     """The control API's routes for `proxy`."""
     token = proxy.settings.control_token
@@ -65,11 +74,7 @@ def control_routes(proxy: Proxy) -> list[Route]:
         return JSONResponse({"faults": [r.summary() for r in proxy.board.rules()]})
 
     async def add_fault(request: Request) -> Response:
-        try:
-            spec = FaultSpec.model_validate_json(await request.body())
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ApiError(400, f"Invalid fault: {error_where(err['loc']) or 'body'}: {err['msg']}") from None
+        spec = _fault_spec(await request.body())
         try:
             rule = proxy.board.add(spec)
         except ConfigError as exc:

@@ -149,3 +149,20 @@ def test_no_import_runs_back_up() -> None:
 def test_root_holds_only_shared_nouns() -> None:
     loose = sorted(p.stem for p in PKG.glob("*.py") if p.stem not in {"__init__", "__main__"})
     assert len(loose) <= MAX_LOOSE_ROOT_MODULES, f"loose root modules: {loose}; put a concept in its folder"
+
+
+def test_no_module_over_400_lines_and_no_function_over_60() -> None:
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "replaylab"
+    too_long: list[str] = []
+    for f in sorted(root.rglob("*.py")):
+        src = f.read_text(encoding="utf-8")
+        if len(src.splitlines()) > 400:
+            too_long.append(f"{f.relative_to(root)}: {len(src.splitlines())} lines")
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None:
+                size = node.end_lineno - node.lineno + 1
+                if size > 60:
+                    too_long.append(f"{f.relative_to(root)}:{node.lineno} {node.name}(): {size} lines")
+    assert not too_long, "split these:\n" + "\n".join(too_long)
