@@ -56,3 +56,17 @@ def tiny_golden():
     from replaylab.stack.corpus import load_golden
 
     return load_golden(TINY_GOLDEN)
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An empty project folder as the current directory, with its own workspace and a fresh stack."""
+    from replaylab.cli._common import get_stack
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REPLAYLAB_HOME", str(tmp_path / "ws"))
+    monkeypatch.delenv("REPLAYLAB_PROJECT", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_stack.cache_clear()
+    yield tmp_path
+    get_stack.cache_clear()

@@ -38,7 +38,7 @@ _MODELS: tuple[tuple[str, str, str], ...] = (
 
 
 @cache
-def _own_field_docs(cls: type) -> dict[str, str]:
+def own_field_docs(cls: type) -> dict[str, str]:
     """Field name -> attribute docstring (the string literal right under `name: type = ...`) in `cls`'s own body."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
@@ -63,7 +63,7 @@ def field_docs(cls: type[BaseModel]) -> dict[str, str]:
     out: dict[str, str] = {}
     for base in reversed(cls.__mro__):
         if isinstance(base, type) and issubclass(base, BaseModel) and base is not BaseModel:
-            out.update(_own_field_docs(base))
+            out.update(own_field_docs(base))
     return out
 
 

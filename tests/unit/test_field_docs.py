@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
-import inspect
-import textwrap
 import typing
 
 from pydantic import BaseModel
 
-from replaylab.cli.schemas import _MODELS
+from replaylab.cli.schemas import _MODELS, own_field_docs
 
 
 def _docs_of(cls: type) -> set[str]:
-    try:
-        src = textwrap.dedent(inspect.getsource(cls))
-    except (OSError, TypeError):
-        return set()
-    body = ast.parse(src).body[0].body  # type: ignore[attr-defined]
-    out = set()
-    for a, b in zip(body, [*body[1:], None], strict=True):
-        if (
-            isinstance(a, ast.AnnAssign)
-            and isinstance(a.target, ast.Name)
-            and isinstance(b, ast.Expr)
-            and isinstance(b.value, ast.Constant)
-            and isinstance(b.value.value, str)
-        ):
-            out.add(a.target.id)
-    return out
+    return set(own_field_docs(cls))
 
 
 def _types(a: object) -> list[type]:

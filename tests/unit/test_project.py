@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,20 +17,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 _cli = run_main
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty project folder as the current directory, with its own workspace and a fresh stack."""
-    from replaylab.cli._common import get_stack
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REPLAYLAB_HOME", str(tmp_path / "ws"))
-    monkeypatch.delenv("REPLAYLAB_PROJECT", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    get_stack.cache_clear()
-    yield tmp_path
-    get_stack.cache_clear()
 
 
 # ---- front matter -------------------------------------------------------------------------------

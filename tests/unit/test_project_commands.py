@@ -10,7 +10,6 @@ MiniLM) and the sandbox reader (a deterministic stand-in for a model), for speed
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,10 +35,8 @@ def _renamed(src: Path, dst: Path, names: dict[str, str], *, prefix: str = "") -
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A user's project folder, as the current directory, with its own workspace."""
-    from replaylab.cli._common import get_stack
-
+def project(tmp_path: Path, in_tmp: Path) -> Path:
+    """A user's project folder, as the current directory, with its own workspace (`in_tmp`)."""
     (tmp_path / "kb").mkdir()
     _renamed(DATA / "tiny_corpus.jsonl", tmp_path / "kb" / "articles.jsonl", DOC_FIELDS)
     _renamed(DATA / "tiny_golden.jsonl", tmp_path / "qa.jsonl", GOLDEN_FIELDS, prefix="mine-")
@@ -61,13 +58,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     }
     (tmp_path / "replaylab.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     (tmp_path / "stale.yaml").write_text(STALE)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REPLAYLAB_HOME", str(tmp_path / "ws"))
-    monkeypatch.delenv("REPLAYLAB_PROJECT", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    get_stack.cache_clear()
-    yield tmp_path
-    get_stack.cache_clear()
+    return in_tmp
 
 
 MINE = {f"mine-t{i}" for i in range(1, 7)}
