@@ -143,6 +143,9 @@ def _load(kind: PluginKind) -> None:
 
 def lookup(kind: PluginKind, name: str) -> Any:
     """The plugin registered as `kind`/`name`, or UnknownPlugin listing the valid names."""
+    found = _REGISTRY.get(kind, {}).get(name)
+    if found is not None:  # registered already: no need to import every plugin module of `kind`
+        return found
     _load(kind)
     table = _REGISTRY.get(kind, {})
     if name not in table:

@@ -175,7 +175,7 @@ def _hnsw(xb: F32, xq: F32, truth: npt.NDArray[np.int64], note: Note) -> dict[st
     out: dict[str, Any] = {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "build_s": round(time.perf_counter() - t0, 2)}
     chosen = hnsw_ef_search(n)
     sweep = {}
-    for ef in sorted({32, 64, 128, 256, chosen}):
+    for ef in sorted({32, 64, 96, 128, 256, chosen}):
         index.hnsw.efSearch = ef
         p50, got = _latency(index, xq)
         sweep[ef] = {"p50_ms": p50, "recall_at_10": _recall(truth, got)}

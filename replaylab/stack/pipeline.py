@@ -27,6 +27,7 @@ from replaylab.stack.embedders import get_embedder
 from replaylab.stack.embedding_cache import EmbeddingCache
 from replaylab.stack.index import Snapshot, build_snapshot, load_snapshot, snapshot_id
 from replaylab.stack.prompts import PromptRegistry, PromptVersion
+from replaylab.stack.tokenizers import wordpiece
 from replaylab.trace import (
     ChatMessage,
     GenerationSpan,
@@ -95,6 +96,7 @@ class Stack:
         self._chunks: dict[str, list[Chunk]] = {}
         self._documents: dict[str, list[Document]] = {}
         self.stats = {"snapshot_builds": 0, "snapshot_loads": 0}
+        self._primed: set[str] = set()
 
     # ---- data -------------------------------------------------------------------------
     @property
@@ -215,8 +217,19 @@ class Stack:
         """
         if config.context is None and questions:
             self.cache.encode(get_embedder(config.embedder), list(dict.fromkeys(questions)))
+        if config.tokenizer == "wordpiece" and questions:
+            self._prime_counts(self.snapshot(config.corpus, config.index), questions)
         golds = list(goldens) or [None] * len(questions)
         return [self.run(q, config, golden=g) for q, g in zip(questions, golds, strict=True)]
+
+    def _prime_counts(self, snap: Snapshot, questions: Sequence[str]) -> None:
+        """Count the words of the snapshot's passages and of the questions in one tokenizer call (once
+        a snapshot): a batch's first requests then count their context by lookups, as later ones do."""
+        texts = list(questions)
+        if snap.id not in self._primed:
+            self._primed.add(snap.id)
+            texts += [t for c in snap.manifest.chunks for t in (c.title, c.text)]
+        wordpiece().prime(texts)
 
     def run(
         self,

@@ -9,7 +9,7 @@ other.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from replaylab.errors import UnknownPlugin
@@ -23,30 +23,59 @@ SPLIT_ABOVE = 48
 _GAP = re.compile(r"[ \n]+")
 
 
-@lru_cache(maxsize=1)
-def _wordpiece() -> Counter:
-    from tokenizers import Tokenizer
+class WordPiece:
+    """Counts WordPiece tokens, caching the count of every word and line it has seen."""
 
-    from replaylab.stack.embedders import minilm_path
+    MAX_PIECES = 262_144
+    """Cached words before the cache starts over (a corpus of a million words has far fewer distinct)."""
 
-    tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
+    def __init__(self) -> None:
+        from tokenizers import Tokenizer
 
-    @lru_cache(maxsize=65536)  # the same words and passages are counted again on every replay
-    def piece(text: str) -> int:
-        return len(tok.encode(text, add_special_tokens=False).ids)
+        from replaylab.stack.embedders import minilm_path
 
-    @lru_cache(maxsize=16384)  # a replayed prompt is one lookup
-    def count(text: str) -> int:
+        self._tok = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        self._pieces: dict[str, int] = {}  # the same words and passages are counted again on every replay
+        self._count = lru_cache(maxsize=16384)(self._uncached)  # a replayed prompt is one lookup
+
+    def __call__(self, text: str) -> int:
+        return self._count(text)
+
+    def piece(self, text: str) -> int:
+        """Tokens of a text without spaces or newlines (or a short one), cached."""
+        n = self._pieces.get(text)
+        if n is None:
+            if len(self._pieces) >= self.MAX_PIECES:
+                self._pieces.clear()
+            n = self._pieces[text] = len(self._tok.encode(text, add_special_tokens=False).ids)
+        return n
+
+    def prime(self, texts: Iterable[str]) -> int:
+        """Count the unseen words of `texts` in one batched tokenizer call, so that counting the texts
+        later is all lookups (a fresh passage otherwise costs a tokenizer call a word); the words added."""
+        new = list({p for t in texts for p in _GAP.split(t) if p and p not in self._pieces})
+        if new:
+            for word, enc in zip(new, self._tok.encode_batch(new, add_special_tokens=False), strict=True):
+                self._pieces[word] = len(enc.ids)
+        return len(new)
+
+    def _uncached(self, text: str) -> int:
         if len(text) <= SPLIT_ABOVE:
-            return piece(text)
+            return self.piece(text)
+        if "\n" in text:  # a prompt: its lines (passages, instructions) recur from request to request
+            return sum(self._count(line) for line in text.split("\n") if line)
         # WordPiece splits on whitespace before anything else and never joins across it, so a long
         # text counts as the sum of its space- and newline-separated pieces, mostly counted already
         # (a 150-word passage: ~20 us instead of ~300 us for a miss)
-        return sum(piece(p) for p in _GAP.split(text) if p)
+        return sum(self.piece(p) for p in _GAP.split(text) if p)
 
-    return count
+
+@lru_cache(maxsize=1)
+def wordpiece() -> WordPiece:
+    """The process's WordPiece counter (the tokenizer file loads once)."""
+    return WordPiece()
 
 
 def _whitespace(text: str) -> int:
@@ -58,7 +87,7 @@ def _chars4(text: str) -> int:
 
 
 TOKENIZERS: dict[str, Callable[[], Counter]] = {
-    "wordpiece": _wordpiece,
+    "wordpiece": wordpiece,
     "whitespace": lambda: _whitespace,
     "chars4": lambda: _chars4,
 }
