@@ -69,7 +69,8 @@ class _Child:
     def __init__(self, target: Callable[..., None], *args: Any) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+        # not daemonic: a proxy recording to disk spawns its writer process, as `replaylab proxy` does
+        self.proc = ctx.Process(target=target, args=(child, *args), daemon=False)
 
     def __enter__(self) -> str:
         self.proc.start()

@@ -222,19 +222,23 @@ _Item = tuple[ExchangeRecord, dict[str, Any] | None, Completion | None, list[Tra
 
 
 class Recorder:
-    """Writes traces and cassettes off the request path; keeps the latest records in memory.
+    """Keeps the latest records in memory and has every chat completion written, both off the
+    request path.
 
-    `submit` only queues: the writer thread parses the request, scrubs the record, publishes
-    it to `recent` and then writes its files. `recent` and `flush` wait for that thread, so a
-    request answered before either call is in what they return or write."""
+    `submit` only queues. The recorder's thread hands each exchange to the writer (a child
+    process where the proxy may spawn one), which parses, scrubs and writes it. The in-memory
+    record is parsed and scrubbed only when `recent` asks for it, so recording costs the proxy's
+    own process next to nothing between quality probes. `recent` and `flush` wait for that thread,
+    so a request answered before either call is in what they return or write."""
 
     def __init__(self, root: Path | None, *, upstream: str, keep: int = 1000) -> None:
         self.root = root
         self.upstream = upstream
         self._recent: deque[ExchangeRecord] = deque(maxlen=keep)
+        self._unread: deque[_Item] = deque(maxlen=keep)  # taken from the queue, not parsed or scrubbed yet
         self._published = threading.Condition()
         self._submitted = 0
-        self._done = 0  # items published to `_recent` (or dropped), in submission order
+        self._done = 0  # items taken from the queue into `_unread`, in submission order
         self._queue: queue.Queue[_Item | threading.Event] = queue.Queue(maxsize=MAX_QUEUED)
         self.failures: list[str] = []
         """Recordings that could not be written (the proxy keeps serving)."""
@@ -259,68 +263,52 @@ class Recorder:
             self.failures.append(f"request {rec.seq}: not recorded, {MAX_QUEUED} recordings already waiting")
 
     def recent(self, n: int | None = None, *, timeout: float = 10.0) -> list[ExchangeRecord]:
-        """The latest records (oldest first), once everything submitted so far is published."""
+        """The latest records (oldest first, parsed and scrubbed), once everything submitted so far is taken."""
         with self._published:
             want = self._submitted
             self._published.wait_for(lambda: self._done >= want, timeout)
+            while self._unread:
+                item = self._unread.popleft()
+                try:
+                    prepare(*item[:3])
+                except Exception as exc:  # a bug here must not lose the record: it is kept unparsed
+                    self.failures.append(f"request {item[0].seq}: {type(exc).__name__}: {exc}")
+                self._recent.append(item[0])
             out = list(self._recent)
         return out if n is None else out[-n:]
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until everything submitted is on disk."""
         done = threading.Event()
-        self._queue.put(done)  # set by the writer once everything queued before it is on disk
+        self._queue.put(done)  # set by the recorder's thread once everything queued before it is on disk
         done.wait(timeout)
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < 256:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            # publish the whole batch first: `recent` never waits for another request's files
-            todo = [self._publish(item) if not isinstance(item, threading.Event) else item for item in batch]
-            for work in todo:
-                if isinstance(work, threading.Event):
-                    if self._writer is not None:
-                        self._writer.wait()  # a flush: everything before it handed over and written
-                    work.set()
-                elif work is not None:
-                    self._write_safely(*work)
+            item = self._queue.get()
+            if isinstance(item, threading.Event):  # a flush: everything before it handed over and written
+                if self._writer is not None:
+                    self._writer.wait()
+                item.set()
+                continue
+            with self._published:  # `recent` never waits for another request's files
+                self._unread.append(item)
+                self._done += 1
+                self._published.notify_all()
+            if self._writer is not None and item[1] is not None and item[2] is not None:
+                self._write_safely(item)
 
-    def _publish(self, item: _Item) -> tuple[ExchangeRecord, ChatCompletionBody, dict[str, Any], list[TraceEvent]] | None:
-        """Parse and scrub one record into `recent`; what remains to be written, if anything."""
-        rec, raw_body, completion, events = item
-        try:
-            body = parse_body(raw_body) if raw_body is not None else None
-            answer = _completion(rec, completion)
-            said = [m.chat() for m in body.messages] if body else []
-            rec.messages = [m.model_copy(update={"content": scrub_text(m.content)}) for m in said]
-            rec.output, rec.error = scrub_text(rec.output), scrub_text(rec.error)
-        except Exception as exc:  # a bug here must not stop the writer: the record is still kept
-            self.failures.append(f"request {rec.seq}: {type(exc).__name__}: {exc}")
-            body, answer = None, None
-        with self._published:
-            self._recent.append(rec)
-            self._done += 1
-            self._published.notify_all()
-        if self.root is not None and body is not None and answer is not None:
-            return rec, body, answer, events
-        return None
+    def _write_safely(self, item: _Item) -> None:
+        rec = item[0]
 
-    def _write_safely(
-        self, rec: ExchangeRecord, body: ChatCompletionBody, completion: dict[str, Any], events: list[TraceEvent]
-    ) -> None:
         def done(path: str | None, error: BaseException | None) -> None:
             if error is not None:
                 self.failures.append(f"request {rec.seq}: {type(error).__name__}: {error}")
-            else:
+            elif path is not None:
                 rec.trace = path
 
         assert self.root is not None and self._writer is not None
-        self._writer.submit(write_recording, (self.root, self.upstream, rec, body, completion, events), done=done)
+        self._writer.submit(write_exchange, (self.root, self.upstream, *item), done=done)
 
     def close(self) -> None:
         """Write everything submitted, then stop the writer process."""
@@ -329,10 +317,38 @@ class Recorder:
             self._writer.close()
 
 
+def prepare(
+    rec: ExchangeRecord, raw_body: dict[str, Any] | None, completion: Completion | None
+) -> tuple[ChatCompletionBody | None, dict[str, Any] | None]:
+    """Parse one exchange into `rec` (its messages, model and output, scrubbed); the parsed request and answer."""
+    body = parse_body(raw_body) if raw_body is not None else None
+    answer = _completion(rec, completion)
+    said = [m.chat() for m in body.messages] if body else []
+    rec.messages = [m.model_copy(update={"content": scrub_text(m.content)}) for m in said]
+    rec.output, rec.error = scrub_text(rec.output), scrub_text(rec.error)
+    return body, answer
+
+
+def write_exchange(
+    root: Path,
+    upstream: str,
+    rec: ExchangeRecord,
+    raw_body: dict[str, Any] | None,
+    completion: Completion | None,
+    events: list[TraceEvent],
+) -> str | None:
+    """Parse, scrub and write one exchange (in the writer process); the trace's path, None if it is not a chat completion."""
+    rec = rec.model_copy()  # in a writer thread the caller's record stays its own
+    body, answer = prepare(rec, raw_body, completion)
+    if body is None or answer is None:
+        return None
+    return write_recording(root, upstream, rec, body, answer, events)
+
+
 def write_recording(
     root: Path, upstream: str, rec: ExchangeRecord, body: ChatCompletionBody, completion: dict[str, Any], events: list[TraceEvent]
 ) -> str:
-    """Write one exchange's trace + cassette under `root` (in the writer process); the trace's path."""
+    """Write one exchange's trace + cassette under `root`; the trace's path."""
     trace = exchange_trace(rec, body, completion, fault_events=events)
     folder = root / trace.trace_id
     folder.mkdir(parents=True, exist_ok=True)

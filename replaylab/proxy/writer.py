@@ -1,7 +1,7 @@
 """Where the proxy's recordings are written: one child process, so the event loop never waits.
 
     writer = ProcessWriter()
-    writer.submit(write_recording, args, done=lambda path, error: ...)
+    writer.submit(write_exchange, args, done=lambda path, error: ...)
     writer.wait()          # everything submitted so far is on disk
     writer.close()
 

@@ -138,6 +138,11 @@ def test_limits_and_protocol_errors_are_json(base_url: str) -> None:
         raw = _read_all(s)
     assert raw.startswith("HTTP/1.1 400") and "application/json" in raw
     assert json.loads(raw.split("\r\n\r\n", 1)[1])["error"]["code"] == "bad_http_request"
+    with socket.create_connection(("127.0.0.1", port)) as s:  # a header block over the limit (32 KiB)
+        s.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 40_000 + b"\r\n\r\n")
+        raw = _read_all(s)
+    assert raw.startswith("HTTP/1.1 400") and "over 32768 bytes" in json.loads(raw.split("\r\n\r\n", 1)[1])["error"]["message"]
+    assert httpx.get(f"{base_url}/models", headers={"X-Pad": "a" * 20_000}).status_code == 200  # under it: served
 
 
 def test_stalled_clients_are_dropped_and_do_not_hold_others(base_url: str, client: OpenAI) -> None:
