@@ -71,7 +71,7 @@ def snapshot_id(*, embedder: str, chunking: ChunkingSpec, kind: IndexKind, chunk
 HNSW_M = 32
 """Graph degree of HNSW snapshots (memory ~ 4·2·M bytes a vector on top of the vectors)."""
 HNSW_EF_CONSTRUCTION = 40
-"""Build breadth (FAISS's default): at 1M x 384 on 2 cores 481 s to build; 64 took over 9 minutes."""
+"""Build breadth (FAISS's default): 1M x 384 builds in 400 s on 2 cores (`make bench`); 64 took over 9 minutes."""
 
 
 def ivf_nlist(n: int) -> int:
@@ -87,8 +87,8 @@ def ivf_nprobe(nlist: int) -> int:
 
 def hnsw_ef_search(n: int) -> int:
     """HNSW search breadth for `n` vectors: grows with log n. At 1M structured MiniLM-like vectors
-    (`make bench`, M 32, efConstruction 40) efSearch 96 gave recall@10 0.953 at 1.66 ms p50 and 128
-    gave 0.975 at 1.98 ms; this picks 100 there."""
+    (`make bench`, M 32, efConstruction 40) this picks 100: recall@10 0.963 at 1.56 ms p50 (96: 0.96
+    at 1.52 ms; 128: 0.97 at 2.04 ms)."""
     return max(64, min(256, 5 * math.ceil(math.log2(max(n, 2)))))
 
 
