@@ -96,7 +96,6 @@ class Stack:
         self._chunks: dict[str, list[Chunk]] = {}
         self._documents: dict[str, list[Document]] = {}
         self.stats = {"snapshot_builds": 0, "snapshot_loads": 0}
-        self._primed: set[str] = set()
 
     # ---- data -------------------------------------------------------------------------
     @property
@@ -217,19 +216,13 @@ class Stack:
         """
         if config.context is None and questions:
             self.cache.encode(get_embedder(config.embedder), list(dict.fromkeys(questions)))
-        if config.tokenizer == "wordpiece" and questions:
-            self._prime_counts(self.snapshot(config.corpus, config.index), questions)
+        if questions:  # the sandbox reader counts in WordPiece whatever the assembler's tokenizer
+            snap = self.snapshot(config.corpus, config.index)
+            counter = wordpiece()
+            counter.prime(questions)
+            counter.prime((t for c in snap.manifest.chunks for t in (c.title, c.text)), once=snap.id)
         golds = list(goldens) or [None] * len(questions)
         return [self.run(q, config, golden=g) for q, g in zip(questions, golds, strict=True)]
-
-    def _prime_counts(self, snap: Snapshot, questions: Sequence[str]) -> None:
-        """Count the words of the snapshot's passages and of the questions in one tokenizer call (once
-        a snapshot): a batch's first requests then count their context by lookups, as later ones do."""
-        texts = list(questions)
-        if snap.id not in self._primed:
-            self._primed.add(snap.id)
-            texts += [t for c in snap.manifest.chunks for t in (c.title, c.text)]
-        wordpiece().prime(texts)
 
     def run(
         self,

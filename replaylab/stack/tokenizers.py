@@ -39,6 +39,7 @@ class WordPiece:
         self._tok.no_padding()
         self._pieces: dict[str, int] = {}  # the same words and passages are counted again on every replay
         self._count = lru_cache(maxsize=16384)(self._uncached)  # a replayed prompt is one lookup
+        self._primed: set[str] = set()
 
     def __call__(self, text: str) -> int:
         return self._count(text)
@@ -52,14 +53,18 @@ class WordPiece:
             n = self._pieces[text] = len(self._tok.encode(text, add_special_tokens=False).ids)
         return n
 
-    def prime(self, texts: Iterable[str]) -> int:
+    def prime(self, texts: Iterable[str], *, once: str | None = None) -> None:
         """Count the unseen words of `texts` in one batched tokenizer call, so that counting the texts
-        later is all lookups (a fresh passage otherwise costs a tokenizer call a word); the words added."""
+        later is all lookups (a fresh passage otherwise costs a tokenizer call a word). With `once`
+        (e.g. a snapshot id) texts under that key are primed once per process."""
+        if once is not None:
+            if once in self._primed:
+                return
+            self._primed.add(once)
         new = list({p for t in texts for p in _GAP.split(t) if p and p not in self._pieces})
         if new:
             for word, enc in zip(new, self._tok.encode_batch(new, add_special_tokens=False), strict=True):
                 self._pieces[word] = len(enc.ids)
-        return len(new)
 
     def _uncached(self, text: str) -> int:
         if len(text) <= SPLIT_ABOVE:
